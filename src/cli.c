@@ -1,0 +1,345 @@
+/*
+ * cli: the tokenshim command. "exec" starts a program with the preload
+ * library in front of any existing LD_PRELOAD; the other verbs read the
+ * same config with the same engine the library uses, so that what they
+ * print is what a preloaded program would get.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "inject.h"
+#include "provider.h"
+#include "tokenshim_provider.h"
+
+static const char usage[] =
+"Usage: tokenshim [-c FILE] COMMAND [ARGS]\n"
+"Gives unmodified libcurl programs the login tokens their APIs want.\n"
+"\n"
+"Commands:\n"
+"  exec [-c FILE] -- CMD [ARGS]  run CMD with tokenshim preloaded\n"
+"  token PROFILE                 print a fresh token (exit 1 if none)\n"
+"  header PROFILE                print the header, cookie or query that\n"
+"                                would be injected\n"
+"  match URL                     show which profile applies to URL and how\n"
+"                                its token would be injected (redacted)\n"
+"  check                         validate the config and its providers\n"
+"                                (exit 0 good, 2 bad)\n"
+"  providers                     list installed providers and their keys\n"
+"  logout PROFILE                release the token upstream and forget it\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE  config file (sets TOKENSHIM_CONFIG)\n"
+"  -h, --help         show this help\n"
+"  -V, --version      show the version\n"
+"\n"
+"Environment: TOKENSHIM_CONFIG, TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG,\n"
+"TOKENSHIM_LIBRARY, XDG_CONFIG_HOME. See tokenshim(1), tokenshim.conf(5).\n";
+
+static void report(void *ctx, const char *msg)
+{
+	int *count = ctx;
+
+	fprintf(stderr, "tokenshim: %s\n", msg);
+	if(count)
+		(*count)++;
+}
+
+static int load(struct ts_engine *e, int *problems)
+{
+	char *path = ts_config_find();
+	const char *env = getenv("TOKENSHIM_CONFIG");
+	int rc = ts_engine_init(e, path, 1, report, problems);
+
+	(void)env;
+	free(path);
+	return rc;
+}
+
+static struct ts_profile *need_profile(struct ts_engine *e, const char *name)
+{
+	struct ts_profile *p = ts_config_profile(&e->cfg, name);
+
+	if(!p)
+		fprintf(stderr, "tokenshim: %s: no profile named '%s'\n",
+			e->cfg.path ? e->cfg.path : "config", name);
+	return p;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	const char *lib = getenv("TOKENSHIM_LIBRARY");
+	const char *old = getenv("LD_PRELOAD");
+	struct ts_buf pre = {0};
+
+	if(argc < 1) {
+		fprintf(stderr, "tokenshim: exec: no command given\n%s", usage);
+		return 2;
+	}
+	if(!lib || !*lib)
+		lib = PKGLIBDIR "/libtokenshim.so";
+	if(access(lib, R_OK)) {
+		fprintf(stderr, "tokenshim: exec: cannot use %s: %s\n", lib,
+			strerror(errno));
+		return 127;
+	}
+#ifdef SANITIZER_RUNTIME
+	/* an instrumented library works only behind the ASan runtime */
+	ts_buf_printf(&pre, "%s:", SANITIZER_RUNTIME);
+#endif
+	ts_buf_adds(&pre, lib);
+	if(old && *old) {
+		ts_buf_adds(&pre, ":");
+		ts_buf_adds(&pre, old);
+	}
+	if(pre.oom || setenv("LD_PRELOAD", pre.p, 1)) {
+		fprintf(stderr, "tokenshim: exec: out of memory\n");
+		return 127;
+	}
+	ts_buf_free(&pre);
+	execvp(argv[0], argv);
+	fprintf(stderr, "tokenshim: exec: %s: %s\n", argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+static int cmd_token(struct ts_engine *e, const char *name, int header)
+{
+	struct ts_profile *p = need_profile(e, name);
+	char err[512], *tok = NULL, *value;
+	size_t len;
+	int rc;
+
+	if(!p)
+		return 1;
+	rc = ts_engine_token(p, 0, &tok, &len, err, sizeof(err));
+	if(rc != TOKENSHIM_OK) {
+		fprintf(stderr, "tokenshim: %s\n", err);
+		return 1;
+	}
+	if(!header) {
+		printf("%s\n", tok);
+		ts_free_secret(&tok);
+		return 0;
+	}
+	value = ts_inject_value(&p->inject, tok, len);
+	ts_free_secret(&tok);
+	if(!value)
+		return 1;
+	switch(p->inject.kind) {
+	case TS_INJECT_HEADER:
+		printf("%s: %s\n", p->inject.name, value);
+		break;
+	case TS_INJECT_COOKIE:
+		printf("Cookie: %s=%s\n", p->inject.name, value);
+		break;
+	case TS_INJECT_QUERY:
+		printf("?%s=%s\n", p->inject.name, value);
+		break;
+	}
+	ts_free_secret(&value);
+	return 0;
+}
+
+static int cmd_match(struct ts_engine *e, const char *url)
+{
+	const struct ts_pattern *pat = NULL;
+	struct ts_profile *p = ts_engine_match(e, url, &pat);
+	char *shown;
+
+	if(!p) {
+		printf("no profile matches %s\n", url);
+		return 1;
+	}
+	printf("profile %s (provider %s) via %s\n", p->name,
+	       p->prov ? p->prov->name : "?", pat->text);
+	if(!p->usable) {
+		printf("  unusable: fix the errors reported for it\n");
+		return 1;
+	}
+	shown = ts_inject_value(&p->inject, "<token>", 7);
+	switch(p->inject.kind) {
+	case TS_INJECT_HEADER:
+		printf("  header %s: %s\n", p->inject.name, shown);
+		break;
+	case TS_INJECT_COOKIE:
+		printf("  cookie %s=%s\n", p->inject.name, shown);
+		break;
+	case TS_INJECT_QUERY:
+		printf("  query %s=%s\n", p->inject.name, shown);
+		break;
+	}
+	free(shown);
+	return 0;
+}
+
+static int cmd_check(struct ts_engine *e, int problems)
+{
+	size_t i, usable = 0;
+
+	for(i = 0; i < e->cfg.nprofiles; i++)
+		usable += e->cfg.profiles[i].usable ? 1 : 0;
+	if(problems || e->cfg.errors) {
+		fprintf(stderr, "tokenshim: %s: %d problem(s); %zu of %zu profile(s) usable\n",
+			e->cfg.path ? e->cfg.path : "config",
+			problems ? problems : e->cfg.errors, usable,
+			e->cfg.nprofiles);
+		return 2;
+	}
+	printf("%s: %zu profile(s), all usable\n", e->cfg.path,
+	       e->cfg.nprofiles);
+	return 0;
+}
+
+static void list_one(void *ctx, const char *name, const char *path)
+{
+	char err[512];
+	const struct ts_provider_mod *m = ts_provider_load(name, err, sizeof(err));
+	const struct tokenshim_key *k;
+
+	(void)path;
+	if(!m) {
+		printf("%s  (broken: %s)\n", name, err);
+		++*(int *)ctx;
+		return;
+	}
+	printf("%s  %s\n  keys:", name, m->p->inject);
+	for(k = m->p->keys; k->name; k++)
+		printf(" %s%s%s", k->name,
+		       k->flags & TOKENSHIM_KEY_REQUIRED ? "*" : "",
+		       k->flags & TOKENSHIM_KEY_SECRET ? "(secret)" : "");
+	printf("\n");
+}
+
+static int cmd_providers(void)
+{
+	int broken = 0;
+
+	printf("providers in %s (* required):\n", ts_provider_path());
+	ts_provider_each(list_one, &broken);
+	return broken ? 2 : 0;
+}
+
+static int cmd_logout(struct ts_engine *e, const char *name)
+{
+	struct ts_profile *p = need_profile(e, name);
+	char err[512];
+
+	if(!p)
+		return 1;
+	if(ts_engine_logout(p, err, sizeof(err)) != TOKENSHIM_OK) {
+		fprintf(stderr, "tokenshim: %s\n", err);
+		return 1;
+	}
+	printf("profile %s: no token held\n", name);
+	return 0;
+}
+
+static int set_config(const char *file)
+{
+	char abs[PATH_MAX];
+
+	/* absolute, so that a child that changes directory still finds it */
+	if(!realpath(file, abs)) {
+		fprintf(stderr, "tokenshim: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	return setenv("TOKENSHIM_CONFIG", abs, 1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	struct ts_engine e;
+	const char *verb;
+	int c, rc, problems = 0;
+
+	/* "+": stop at the verb, whose arguments are its own */
+	while((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch(c) {
+		case 'c':
+			if(set_config(optarg))
+				return 2;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("tokenshim %s (provider ABI %d)\n", PACKAGE_VERSION,
+			       TOKENSHIM_PROVIDER_ABI);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if(optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	verb = argv[optind++];
+	if(!strcmp(verb, "exec")) {
+		/* exec's own -c, then "--", then the command */
+		while(optind < argc) {
+			if(!strcmp(argv[optind], "-c") ||
+			   !strcmp(argv[optind], "--config")) {
+				if(optind + 1 >= argc) {
+					fprintf(stderr, "tokenshim: exec: -c needs a file\n");
+					return 2;
+				}
+				if(set_config(argv[optind + 1]))
+					return 2;
+				optind += 2;
+			}
+			else if(!strcmp(argv[optind], "--")) {
+				optind++;
+				break;
+			}
+			else
+				break;
+		}
+		return cmd_exec(argc - optind, argv + optind);
+	}
+	if(!strcmp(verb, "providers")) {
+		rc = cmd_providers();
+		ts_provider_unload_all();
+		return rc;
+	}
+	if(strcmp(verb, "check") && strcmp(verb, "token") &&
+	   strcmp(verb, "header") && strcmp(verb, "match") &&
+	   strcmp(verb, "logout")) {
+		fprintf(stderr, "tokenshim: unknown command '%s'\n%s", verb, usage);
+		return 2;
+	}
+	if(strcmp(verb, "check") && optind + 1 != argc) {
+		fprintf(stderr, "tokenshim: %s takes one argument\n%s", verb, usage);
+		return 2;
+	}
+	if(load(&e, &problems) && strcmp(verb, "check")) {
+		ts_engine_free(&e);
+		return !strcmp(verb, "match") ? 2 : 1;
+	}
+	if(!strcmp(verb, "check"))
+		rc = cmd_check(&e, problems);
+	else if(!strcmp(verb, "token"))
+		rc = cmd_token(&e, argv[optind], 0);
+	else if(!strcmp(verb, "header"))
+		rc = cmd_token(&e, argv[optind], 1);
+	else if(!strcmp(verb, "match"))
+		rc = cmd_match(&e, argv[optind]);
+	else
+		rc = cmd_logout(&e, argv[optind]);
+	ts_engine_free(&e);
+	ts_provider_unload_all();
+	return rc;
+}

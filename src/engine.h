@@ -1,0 +1,46 @@
+/*
+ * engine: the profiles of the process and their tokens. The config is read
+ * once per process, lazily, on the first libcurl call; each profile keeps
+ * its current token here, and a login happens at most once at a time per
+ * profile (single flight) while other threads wait for its result.
+ */
+#ifndef TS_ENGINE_H
+#define TS_ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+
+struct ts_engine {
+	struct ts_config cfg;
+};
+
+/* The process's engine, loaded on first call; never NULL. Config problems
+   are printed once, as "tokenshim: file:line: message". */
+struct ts_engine *ts_engine(void);
+
+/* Loads an engine from path (the CLI does this itself to report problems
+   its own way). Returns 0, or -1 when the file could not be read. */
+int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
+		   ts_report_fn *report, void *rctx);
+void ts_engine_free(struct ts_engine *e);
+
+/* The profile whose longest pattern matches url, or NULL. *pat, when not
+   NULL, receives the pattern that decided. Unusable profiles match too, so
+   that their requests fail loudly instead of going out without a token. */
+struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
+				   const struct ts_pattern **pat);
+
+/* A fresh token for p: from the profile's slot while it is valid, else
+   from the provider. On TOKENSHIM_OK, *tok is a copy to free with
+   ts_free_secret. Otherwise a TOKENSHIM_E* code, with a one-line message
+   naming the profile and the step in errbuf. force skips the cache. */
+int ts_engine_token(struct ts_profile *p, int force, char **tok, size_t *len,
+		    char *errbuf, size_t errlen);
+
+/* Releases p's token upstream when the provider can, and forgets it.
+   Returns 0 when there was nothing to release or it was released. */
+int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * handle: per-handle notes, in a hash table keyed by the CURL pointer.
+ * One lock guards the table's shape; it is held only for the lookup.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "handle.h"
+
+#define NBUCKETS 1024
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ts_handle *buckets[NBUCKETS];
+
+static size_t slot_of(const void *h)
+{
+	uintptr_t v = (uintptr_t)h;
+
+	v ^= v >> 17;
+	v *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+	return (size_t)(v >> 7) % NBUCKETS;
+}
+
+int ts_handle_tracks(CURLoption opt)
+{
+	return opt == CURLOPT_URL || opt == CURLOPT_HTTPHEADER ||
+	       opt == CURLOPT_COOKIE || opt == CURLOPT_ERRORBUFFER;
+}
+
+struct ts_handle *ts_handle_get(CURL *h, int create)
+{
+	struct ts_handle *s;
+	size_t b = slot_of(h);
+
+	pthread_mutex_lock(&lock);
+	for(s = buckets[b]; s; s = s->next)
+		if(s->curl == h)
+			break;
+	if(!s && create && (s = calloc(1, sizeof(*s)))) {
+		s->curl = h;
+		s->next = buckets[b];
+		buckets[b] = s;
+	}
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+static void clear(struct ts_handle *s)
+{
+	free(s->url);
+	ts_free_secret(&s->cookie);
+	s->url = NULL;
+	s->headers = NULL;
+	s->errbuf = NULL;
+}
+
+void ts_handle_note(CURL *h, CURLoption opt, const void *value)
+{
+	struct ts_handle *s;
+	char *copy = NULL;
+
+	if(!ts_handle_tracks(opt))
+		return;
+	s = ts_handle_get(h, 1);
+	if(!s)
+		return;
+	switch(opt) {
+	case CURLOPT_URL:
+		copy = value ? strdup(value) : NULL;
+		free(s->url);
+		s->url = copy;
+		break;
+	case CURLOPT_COOKIE:
+		copy = value ? strdup(value) : NULL;
+		ts_free_secret(&s->cookie);
+		s->cookie = copy;
+		break;
+	case CURLOPT_HTTPHEADER:
+		s->headers = (struct curl_slist *)value;
+		break;
+	case CURLOPT_ERRORBUFFER:
+		s->errbuf = (char *)value;
+		break;
+	default:
+		break;
+	}
+}
+
+void ts_handle_forget(CURL *h)
+{
+	struct ts_handle **pp, *s = NULL;
+
+	pthread_mutex_lock(&lock);
+	for(pp = &buckets[slot_of(h)]; *pp; pp = &(*pp)->next)
+		if((*pp)->curl == h) {
+			s = *pp;
+			*pp = s->next;
+			break;
+		}
+	pthread_mutex_unlock(&lock);
+	if(s) {
+		clear(s);
+		free(s);
+	}
+}
+
+void ts_handle_reset(CURL *h)
+{
+	struct ts_handle *s = ts_handle_get(h, 0);
+
+	if(s)
+		clear(s);
+}
+
+void ts_handle_dup(CURL *from, CURL *to)
+{
+	struct ts_handle *f = ts_handle_get(from, 0), *t;
+
+	if(!f || !to)
+		return;
+	t = ts_handle_get(to, 1);
+	if(!t)
+		return;
+	clear(t);
+	t->url = f->url ? strdup(f->url) : NULL;
+	t->cookie = f->cookie ? strdup(f->cookie) : NULL;
+	/* libcurl's duphandle shares the app's list pointer, and so do we */
+	t->headers = f->headers;
+	/* libcurl copies the error buffer pointer along with the options */
+	t->errbuf = f->errbuf;
+}

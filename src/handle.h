@@ -1,0 +1,38 @@
+/*
+ * handle: what tokenshim remembers about each easy handle. libcurl cannot
+ * be asked for an option's value, so the hooks note the few options that
+ * injection must merge with and restore: the URL, the header list, the
+ * cookie string and the error buffer. State is created on first sight of a
+ * handle (git makes its handles with curl_easy_duphandle) and freed by
+ * curl_easy_cleanup.
+ */
+#ifndef TS_HANDLE_H
+#define TS_HANDLE_H
+
+#include <curl/curl.h>
+
+struct ts_handle {
+	CURL *curl;
+	char *url;			/* CURLOPT_URL, copied */
+	struct curl_slist *headers;	/* CURLOPT_HTTPHEADER, the app's */
+	char *cookie;			/* CURLOPT_COOKIE, copied */
+	char *errbuf;			/* CURLOPT_ERRORBUFFER, the app's */
+	struct ts_handle *next;		/* hash chain */
+};
+
+/* The state of h, created when create is set. NULL when unknown (or out of
+   memory). A handle is used by one thread at a time, so the returned state
+   needs no lock of its own. */
+struct ts_handle *ts_handle_get(CURL *h, int create);
+/* Notes an option the app set successfully; other options are ignored. */
+void ts_handle_note(CURL *h, CURLoption opt, const void *value);
+/* Forgets everything about h (curl_easy_cleanup). */
+void ts_handle_forget(CURL *h);
+/* Forgets the options of h (curl_easy_reset). */
+void ts_handle_reset(CURL *h);
+/* Copies from's notes to to (curl_easy_duphandle). */
+void ts_handle_dup(CURL *from, CURL *to);
+/* Non-zero when the option is one ts_handle_note keeps. */
+int ts_handle_tracks(CURLoption opt);
+
+#endif

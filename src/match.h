@@ -1,0 +1,47 @@
+/*
+ * match: which profile a request URL belongs to. A pattern is
+ * scheme://host[:port]/path-glob: "*" in the path matches any characters,
+ * "/" included; a leading "*." in the host matches any subdomain; the port
+ * defaults from the scheme. Among matching patterns the longest wins.
+ */
+#ifndef TS_MATCH_H
+#define TS_MATCH_H
+
+#include <stddef.h>
+
+struct ts_pattern {
+	char *text;	/* as written, for messages */
+	char *scheme;	/* lower case */
+	char *host;	/* lower case, without a leading "*." */
+	int subdomains;	/* pattern host began with "*." */
+	int port;
+	char *path;	/* glob, starts with "/" */
+	size_t weight;	/* specificity: longer patterns win */
+};
+
+/* A request URL split into the parts patterns look at. */
+struct ts_url {
+	char scheme[16];
+	char *host;	/* lower case, IPv6 without brackets */
+	int port;
+	char *path;	/* "/" when the URL has none; no query, no fragment */
+	char *buf;	/* storage for host and path */
+};
+
+/* Parses a pattern; returns 0, or -1 with the reason in errbuf. */
+int ts_pattern_parse(const char *text, struct ts_pattern *p, char *errbuf,
+		     size_t errlen);
+void ts_pattern_free(struct ts_pattern *p);
+
+/* Splits a URL as libcurl would read it (a URL without a scheme is http).
+   Returns 0, or -1 for a URL with no host. */
+int ts_url_parse(const char *url, struct ts_url *u);
+void ts_url_free(struct ts_url *u);
+
+/* Non-zero when the URL falls under the pattern. */
+int ts_pattern_match(const struct ts_pattern *p, const struct ts_url *u);
+
+/* The default port of a scheme, or 0 when unknown. */
+int ts_scheme_port(const char *scheme);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * real: resolution of the host's libcurl.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "log.h"
+#include "real.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ts_curl table;
+static _Atomic(const struct ts_curl *) resolved;
+static void *const *hook_addrs;
+static int nhooks;
+
+void ts_real_set_hooks(void *const *hooks, int n)
+{
+	hook_addrs = hooks;
+	nhooks = n;
+}
+
+static int is_hook(void *p)
+{
+	int i;
+
+	for(i = 0; i < nhooks; i++)
+		if(hook_addrs[i] == p)
+			return 1;
+	return 0;
+}
+
+/* RTLD_NEXT finds the libcurl behind us when we are preloaded; a library
+   loaded with dlopen is not in the global scope and gets RTLD_DEFAULT. */
+static void *lookup(void *lib, const char *name)
+{
+	void *p;
+
+	if(lib)
+		return dlsym(lib, name);
+	p = dlsym(RTLD_NEXT, name);
+	if(!p || is_hook(p))
+		p = dlsym(RTLD_DEFAULT, name);
+	if(p && is_hook(p)) {
+		ts_log("%s resolves to tokenshim itself; refusing it", name);
+		p = NULL;
+	}
+	return p;
+}
+
+static int fill(void *lib)
+{
+	struct ts_curl t;
+
+#define R(f) *(void **)&t.f = lookup(lib, #f)
+	R(curl_easy_init);
+	R(curl_easy_setopt);
+	R(curl_easy_perform);
+	R(curl_easy_cleanup);
+	R(curl_easy_reset);
+	R(curl_easy_duphandle);
+	R(curl_easy_getinfo);
+	R(curl_easy_strerror);
+	R(curl_slist_append);
+	R(curl_slist_free_all);
+#undef R
+	if(!t.curl_easy_init || !t.curl_easy_setopt || !t.curl_easy_perform ||
+	   !t.curl_easy_cleanup || !t.curl_easy_getinfo ||
+	   !t.curl_slist_append || !t.curl_slist_free_all)
+		return -1;
+	table = t;
+	return 0;
+}
+
+const struct ts_curl *ts_real(void)
+{
+	const struct ts_curl *r = atomic_load_explicit(&resolved,
+						       memory_order_acquire);
+	void *lib;
+
+	if(r)
+		return r;
+	pthread_mutex_lock(&lock);
+	r = atomic_load_explicit(&resolved, memory_order_relaxed);
+	if(!r) {
+		if(fill(NULL) == 0)
+			r = &table;
+		/* No libcurl in the process (tokenshim_token from a host that
+		   has not loaded it yet): load one privately. It stays loaded
+		   for the life of the process, as libcurl expects. */
+		else if((lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) &&
+			fill(lib) == 0)
+			r = &table;
+		else if((lib = dlopen("libcurl-gnutls.so.4",
+				      RTLD_NOW | RTLD_LOCAL)) && fill(lib) == 0)
+			r = &table;
+		if(r)
+			atomic_store_explicit(&resolved, r, memory_order_release);
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}

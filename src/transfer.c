@@ -1,0 +1,172 @@
+/*
+ * transfer: the per-request path. Programs whose URLs match no profile pay
+ * one table lookup and one URL parse per transfer; nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "handle.h"
+#include "inject.h"
+#include "log.h"
+#include "provider.h"
+#include "real.h"
+#include "transfer.h"
+
+static __thread int in_engine;
+
+int ts_in_engine(void)
+{
+	return in_engine;
+}
+
+/* Reports a failure the way libcurl would: in the app's error buffer, and
+   as a one-line diagnostic. */
+static void fail_msg(const struct ts_handle *hs, const char *msg)
+{
+	ts_log("%s", msg);
+	if(hs && hs->errbuf)
+		snprintf(hs->errbuf, CURL_ERROR_SIZE, "tokenshim: %s", msg);
+}
+
+/* The host part of a URL, for traces: a URL may carry secrets in its
+   query or user info, so it is never printed whole. */
+static void url_host(const char *url, char *out, size_t len)
+{
+	struct ts_url u;
+
+	if(ts_url_parse(url, &u) == 0) {
+		snprintf(out, len, "%s://%s:%d", u.scheme, u.host, u.port);
+		ts_url_free(&u);
+	}
+	else
+		snprintf(out, len, "(unparsable URL)");
+}
+
+CURLcode ts_transfer(CURL *h)
+{
+	const struct ts_curl *c = ts_real();
+	struct ts_engine *e;
+	struct ts_handle *hs;
+	struct ts_profile *p;
+	const struct ts_pattern *pat = NULL;
+	struct curl_slist *hdrs = NULL;
+	char *tok = NULL, *value = NULL, *cookie = NULL, *url = NULL;
+	char *effective = NULL, err[512], where[300];
+	const char *app_url;
+	size_t len = 0;
+	CURLcode result;
+	int rc;
+
+	if(!c)
+		return CURLE_FAILED_INIT;
+	e = ts_engine();
+	if(!e->cfg.nprofiles || in_engine)
+		return c->curl_easy_perform(h);
+
+	hs = ts_handle_get(h, 0);
+	app_url = hs ? hs->url : NULL;
+	if(!app_url) {
+		/* A handle whose options we did not see (a dlopen host): libcurl
+		   reports the URL it was given as the effective one until the
+		   transfer starts. */
+		char *eff = NULL;
+
+		if(c->curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) ==
+		   CURLE_OK && eff && *eff)
+			effective = strdup(eff);
+		app_url = effective;
+	}
+	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
+	if(!p) {
+		if(app_url && ts_debug_enabled()) {
+			url_host(app_url, where, sizeof(where));
+			ts_debug("%s: no profile", where);
+		}
+		free(effective);
+		return c->curl_easy_perform(h);
+	}
+	if(ts_debug_enabled()) {
+		url_host(app_url, where, sizeof(where));
+		ts_debug("%s: profile %s (pattern %s)", where, p->name, pat->text);
+	}
+	if(p->usable && ts_inject_app_has(&p->inject, hs ? hs->headers : NULL,
+					  hs ? hs->cookie : NULL, app_url)) {
+		ts_debug("profile %s: the application sets its own %s %s; "
+			 "adding nothing", p->name,
+			 ts_inject_kind_name(p->inject.kind), p->inject.name);
+		free(effective);
+		return c->curl_easy_perform(h);
+	}
+
+	in_engine = 1;
+	rc = ts_engine_token(p, 0, &tok, &len, err, sizeof(err));
+	in_engine = 0;
+	if(rc != TOKENSHIM_OK) {
+		if(p->usable && p->on_failure_pass) {
+			ts_log("%s; sending the request without a token (on_failure = pass)",
+			       err);
+			free(effective);
+			return c->curl_easy_perform(h);
+		}
+		fail_msg(hs, err);
+		free(effective);
+		return rc == TOKENSHIM_ECONNECT ? CURLE_COULDNT_CONNECT :
+					       CURLE_LOGIN_DENIED;
+	}
+
+	value = ts_inject_value(&p->inject, tok, len);
+	ts_free_secret(&tok);
+	result = CURLE_OUT_OF_MEMORY;
+	if(!value)
+		goto out;
+	switch(p->inject.kind) {
+	case TS_INJECT_HEADER:
+		hdrs = ts_merge_headers(hs ? hs->headers : NULL, p->inject.name,
+					value);
+		if(!hdrs)
+			goto out;
+		c->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		break;
+	case TS_INJECT_COOKIE:
+		cookie = ts_merge_cookie(hs ? hs->cookie : NULL, p->inject.name,
+					 value);
+		if(!cookie)
+			goto out;
+		c->curl_easy_setopt(h, CURLOPT_COOKIE, cookie);
+		break;
+	case TS_INJECT_QUERY:
+		url = ts_merge_query(app_url, p->inject.name, value);
+		if(!url)
+			goto out;
+		c->curl_easy_setopt(h, CURLOPT_URL, url);
+		break;
+	}
+	ts_debug("profile %s: injecting %s %s (%zu-char token)", p->name,
+		 ts_inject_kind_name(p->inject.kind), p->inject.name, len);
+
+	result = c->curl_easy_perform(h);
+
+	/* Put the app's own settings back, so that its next transfer on this
+	   handle starts from what it set, not from what we added. */
+	switch(p->inject.kind) {
+	case TS_INJECT_HEADER:
+		c->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs ? hs->headers : NULL);
+		break;
+	case TS_INJECT_COOKIE:
+		c->curl_easy_setopt(h, CURLOPT_COOKIE, hs ? hs->cookie : NULL);
+		break;
+	case TS_INJECT_QUERY:
+		c->curl_easy_setopt(h, CURLOPT_URL, app_url);
+		break;
+	}
+out:
+	ts_slist_free(&hdrs);
+	ts_free_secret(&cookie);
+	ts_free_secret(&url);
+	ts_free_secret(&value);
+	free(effective);
+	return result;
+}
