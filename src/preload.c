@@ -4,10 +4,14 @@
  * the real function found by real.c. Hooks never exit or abort: when the
  * real libcurl cannot be found they return CURLE_FAILED_INIT.
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
+#include "elfdeps.h"
 #include "handle.h"
+#include "log.h"
 #include "real.h"
 #include "transfer.h"
 #include "vforward.h"
@@ -19,6 +23,7 @@ EXPORT CURLcode curl_easy_perform(CURL *h);
 EXPORT void curl_easy_reset(CURL *h);
 EXPORT CURL *curl_easy_duphandle(CURL *h);
 EXPORT void curl_easy_cleanup(CURL *h);
+EXPORT void *dlopen(const char *file, int mode);
 
 static void *const hooks[] = {
 	(void *)curl_easy_setopt, (void *)curl_easy_perform,
@@ -93,4 +98,28 @@ EXPORT void curl_easy_cleanup(CURL *h)
 		return;
 	ts_handle_forget(h);
 	c->curl_easy_cleanup(h);
+}
+
+/* PHP loads curl.so with RTLD_DEEPBIND, so curl.so would call its own
+   libcurl directly and never reach the hooks above. A module that links
+   libcurl is therefore loaded without DEEPBIND; any other keeps it. */
+EXPORT void *dlopen(const char *file, int mode)
+{
+	static void *(*real_dlopen)(const char *, int);
+	void *(*fn)(const char *, int) = __atomic_load_n(&real_dlopen,
+							 __ATOMIC_ACQUIRE);
+
+	if(!fn) {
+		*(void **)&fn = dlsym(RTLD_NEXT, "dlopen");
+		if(!fn)
+			return NULL;
+		__atomic_store_n(&real_dlopen, fn, __ATOMIC_RELEASE);
+	}
+	if((mode & RTLD_DEEPBIND) && file && strchr(file, '/') &&
+	   ts_elf_needs(file, "libcurl")) {
+		ts_debug("loading %s without RTLD_DEEPBIND: it links libcurl",
+			 file);
+		mode &= ~RTLD_DEEPBIND;
+	}
+	return fn(file, mode);
 }

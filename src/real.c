@@ -2,7 +2,9 @@
  * real: resolution of the host's libcurl.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
@@ -32,8 +34,9 @@ static int is_hook(void *p)
 	return 0;
 }
 
-/* RTLD_NEXT finds the libcurl behind us when we are preloaded; a library
-   loaded with dlopen is not in the global scope and gets RTLD_DEFAULT. */
+/* RTLD_NEXT finds the libcurl behind us when the program links it; a
+   tokenshim that is itself dlopen'ed is not in the global scope and finds
+   it with RTLD_DEFAULT. */
 static void *lookup(void *lib, const char *name)
 {
 	void *p;
@@ -44,7 +47,7 @@ static void *lookup(void *lib, const char *name)
 	if(!p || is_hook(p))
 		p = dlsym(RTLD_DEFAULT, name);
 	if(p && is_hook(p)) {
-		ts_log("%s resolves to tokenshim itself; refusing it", name);
+		ts_debug("%s resolves to tokenshim itself; refusing it", name);
 		p = NULL;
 	}
 	return p;
@@ -74,6 +77,31 @@ static int fill(void *lib)
 	return 0;
 }
 
+/* A libcurl already loaded, but outside the global scope: the dependency
+   of a dlopen'ed module, as with PHP's curl.so or pycurl. */
+static int find_curl(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *name = info->dlpi_name, *base;
+
+	if(!name || !*name)
+		return 0;
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	if(strncmp(base, "libcurl", 7) || !strstr(base, ".so"))
+		return 0;
+	snprintf(data, 4096, "%s", name);
+	return 1;
+}
+
+static void *loaded_curl(void)
+{
+	char name[4096] = "";
+
+	if(!dl_iterate_phdr(find_curl, name) || !name[0])
+		return NULL;
+	return dlopen(name, RTLD_NOW | RTLD_NOLOAD);
+}
+
 const struct ts_curl *ts_real(void)
 {
 	const struct ts_curl *r = atomic_load_explicit(&resolved,
@@ -85,16 +113,17 @@ const struct ts_curl *ts_real(void)
 	pthread_mutex_lock(&lock);
 	r = atomic_load_explicit(&resolved, memory_order_relaxed);
 	if(!r) {
+		lib = NULL;
 		if(fill(NULL) == 0)
 			r = &table;
-		/* No libcurl in the process (tokenshim_token from a host that
-		   has not loaded it yet): load one privately. It stays loaded
+		else if((lib = loaded_curl()) != NULL)
+			r = fill(lib) == 0 ? &table : NULL;
+		/* No libcurl in the process yet (tokenshim_token from a host
+		   that has not loaded it): load one privately. It stays loaded
 		   for the life of the process, as libcurl expects. */
-		else if((lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) &&
-			fill(lib) == 0)
-			r = &table;
-		else if((lib = dlopen("libcurl-gnutls.so.4",
-				      RTLD_NOW | RTLD_LOCAL)) && fill(lib) == 0)
+		else if(((lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) ||
+			 (lib = dlopen("libcurl-gnutls.so.4",
+				       RTLD_NOW | RTLD_LOCAL))) && fill(lib) == 0)
 			r = &table;
 		if(r)
 			atomic_store_explicit(&resolved, r, memory_order_release);
