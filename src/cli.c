@@ -150,6 +150,7 @@ static int cmd_match(struct ts_engine *e, const char *url)
 {
 	const struct ts_pattern *pat = NULL;
 	struct ts_profile *p = ts_engine_match(e, url, &pat);
+	struct ts_inject shown_as;
 	char *shown;
 
 	if(!p) {
@@ -162,7 +163,10 @@ static int cmd_match(struct ts_engine *e, const char *url)
 		printf("  unusable: fix the errors reported for it\n");
 		return 1;
 	}
-	shown = ts_inject_value(&p->inject, "<token>", 7);
+	/* rendered as a header would be, so "<token>" is not %-encoded */
+	shown_as = p->inject;
+	shown_as.kind = TS_INJECT_HEADER;
+	shown = ts_inject_value(&shown_as, "<token>", 7);
 	switch(p->inject.kind) {
 	case TS_INJECT_HEADER:
 		printf("  header %s: %s\n", p->inject.name, shown);

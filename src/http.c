@@ -163,25 +163,25 @@ int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 			return TOKENSHIM_OK;
 		}
 		ts_buf_free(&sink.body);
-		if(rc != CURLE_OK && (!transport_failure(rc) || tries >= 2)) {
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", req->url,
+		left = deadline - now_ms();
+		if(rc != CURLE_OK && (!transport_failure(rc) || tries >= 2 ||
+				      left <= backoff)) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s%s", req->url,
 				 cerr[0] ? cerr : c->curl_easy_strerror ?
-				 c->curl_easy_strerror(rc) : "transfer failed");
+				 c->curl_easy_strerror(rc) : "transfer failed",
+				 tries ? " (after retries)" : "");
 			return transport_failure(rc) ? TOKENSHIM_ECONNECT :
 						       TOKENSHIM_EPROTO;
+		}
+		if(rc == CURLE_OK && left <= backoff) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "%s: HTTP %ld, and no time left to retry within "
+				 "timeout", req->url, status);
+			return TOKENSHIM_EPROTO;
 		}
 		ts_debug("%s %s: %s; retrying in %ld ms", req->method, req->url,
 			 rc == CURLE_OK ? "server error" : "cannot connect",
 			 backoff);
-		left = deadline - now_ms();
-		if(left <= backoff) {
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
-				 rc == CURLE_OK ? "%s: HTTP %ld after %d tries" :
-				 "%s: cannot connect (%ld) after %d tries",
-				 req->url, rc == CURLE_OK ? status : (long)rc,
-				 tries + 1);
-			return rc == CURLE_OK ? TOKENSHIM_EPROTO : TOKENSHIM_ECONNECT;
-		}
 		{
 			struct timespec ts = {0, backoff * 1000000L};
 

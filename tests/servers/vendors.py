@@ -8,6 +8,7 @@ and records what it received so that tests can assert on the wire:
   GET  /_ts/requests   every request received: method, path, headers, body
   POST /_ts/expire     invalidates every token issued so far
   POST /_ts/fail?n=N&status=S   answers the next N logins with HTTP S
+  POST /_ts/next-token?value=V  the next login issues V as its token
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -45,6 +46,7 @@ class State:
         self.requests = []
         self.fail_next = 0
         self.fail_status = 503
+        self.next_token = None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -116,6 +118,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.fail_next = int(q.get("n", ["1"])[0])
                 st.fail_status = int(q.get("status", ["503"])[0])
                 return self._send(200, {"fail_next": st.fail_next})
+            if url.path == "/_ts/next-token":
+                st.next_token = q.get("value", [""])[0]
+                return self._send(200, {"next_token": True})
         self._send(404, {"error": "no such control"})
 
     # -- NetBrain ---------------------------------------------------------
@@ -145,7 +150,8 @@ class Handler(BaseHTTPRequestHandler):
                     return self._send(200, {
                         "statusCode": 795000,
                         "statusDescription": "Invalid username or password."})
-                tok = str(uuid.uuid4())
+                tok = st.next_token or str(uuid.uuid4())
+                st.next_token = None
                 st.tokens[tok] = {"user": user, "domain": False,
                                   "auth_id": req.get("authentication_id")}
                 st.stats["logins"] += 1

@@ -1,0 +1,128 @@
+# lib.sh: helpers for tokenshim's end-to-end tests. Each test script runs
+# unmodified programs under `tokenshim exec` against the vendor test
+# servers and asserts on what those servers received.
+#
+# Sourced by tests/e2e/*.sh; expects top_srcdir and top_builddir (set by
+# `make check`, or defaulting to the checkout the script lives in).
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${CURL_BIN:=/usr/bin/curl}"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+TS="$top_builddir/tokenshim"
+export TOKENSHIM_LIBRARY="$top_builddir/.libs/libtokenshim.so"
+export TOKENSHIM_PROVIDER_PATH="$top_builddir/plugin/netbrain/.libs"
+unset TOKENSHIM_CONFIG TOKENSHIM_DEBUG
+# Leak checking covers tokenshim's own test hosts; the unmodified programs
+# under test (curl, python, php) hold memory until exit by design.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-e2e.XXXXXX")
+export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config"
+mkdir -p "$HOME"
+pids=""
+passed=0
+failed=0
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# start_server NAME [vendors.py options]: starts a test server and sets
+# NAME_PORT. Fails the whole script if it does not come up in 10 s.
+start_server() {
+	name=$1
+	shift
+	rm -f "$T/$name.port"
+	"$PY" "$top_srcdir/tests/servers/vendors.py" --port-file "$T/$name.port" \
+		"$@" >"$T/$name.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$T/$name.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "FATAL: server $name did not start"; cat "$T/$name.log"
+			exit 99
+		fi
+		sleep 0.1
+	done
+	eval "${name}_PORT=$(cat "$T/$name.port")"
+}
+
+# ctl PORT PATH: a control request to a test server (never through
+# tokenshim).
+ctl() {
+	env -u LD_PRELOAD "$CURL_BIN" -sS -X POST "http://127.0.0.1:$1$2" >/dev/null
+}
+
+# counter PORT KEY: one counter from the server's /_ts/stats.
+counter() {
+	env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$1/_ts/stats" |
+		"$PY" -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+# received PORT PATH-PREFIX HEADER: the values of HEADER on each request
+# whose path starts with PATH-PREFIX, one line each ("-" when absent).
+received() {
+	env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$1/_ts/requests" |
+		"$PY" -c '
+import json, sys
+prefix, name = sys.argv[1], sys.argv[2].lower()
+for r in json.load(sys.stdin):
+    if r["path"].startswith(prefix):
+        v = [h[1] for h in r["headers"] if h[0].lower() == name]
+        print(v[0] if v else "-")
+' "$2" "$3"
+}
+
+# conf FILE: writes stdin to FILE with mode 600.
+conf() {
+	cat >"$1"
+	chmod 600 "$1"
+}
+
+# tsexec ARGS: tokenshim exec.
+tsexec() {
+	"$TS" exec "$@"
+}
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do echo "#   $line"; done
+}
+
+# expect_eq DESC GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+# expect_match DESC TEXT REGEX (grep -E)
+expect_match() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"
+	else not_ok "$1" "text: $2" "want: /$3/"; fi
+}
+
+expect_nomatch() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+		not_ok "$1" "text: $2" "must not match: /$3/"
+	else ok "$1"; fi
+}
+
+finish() {
+	echo "$(basename "$0" .sh): $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
