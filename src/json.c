@@ -48,9 +48,13 @@ int ts_json_parse(struct ts_json *j, const char *js, size_t len,
 		return -1;
 	}
 	jsmn_init(&p);
-	if(jsmn_parse(&p, js, len, tok, (unsigned)n) != n) {
+	i = (size_t)n;
+	n = jsmn_parse(&p, js, len, tok, (unsigned)i);
+	if(n != (int)i) {
+		/* only a parse with tokens can see an object left open */
 		free(tok);
-		snprintf(errbuf, errlen, "invalid JSON");
+		snprintf(errbuf, errlen, n == JSMN_ERROR_PART ? "truncated JSON" :
+			 "invalid JSON");
 		return -1;
 	}
 	if(tok[0].type != JSMN_OBJECT) {
