@@ -33,7 +33,7 @@ expect_eq "afterwards the handle has the app's headers back, without the token" 
 expect_nomatch "the host's output never shows the token" "$out" "$tok"
 
 # --- one handle across matched and unmatched URLs, dup and reset
-tsexec -c "$T/c.conf" -- "$top_builddir/tests/e2e/handle_host" \
+"$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/handle_host" \
 	"$API/V1/Reuse" "http://127.0.0.1:$P/public/reuse" 2>"$T/err"
 expect_eq "handle host ran every step" "$?" 0
 r() { echo "$(received $P "$1" token | sed 's/^[0-9a-f-]\{36\}$/TOKEN/') $(received $P "$1" x-app)"; }

@@ -17,9 +17,10 @@ TS="$top_builddir/tokenshim"
 export TOKENSHIM_LIBRARY="$top_builddir/.libs/libtokenshim.so"
 export TOKENSHIM_PROVIDER_PATH="$top_builddir/plugin/netbrain/.libs"
 unset TOKENSHIM_CONFIG TOKENSHIM_DEBUG
-# Leak checking covers tokenshim's own test hosts; the unmodified programs
-# under test (curl, python, php) hold memory until exit by design.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+# In the sanitizer build, leak checking covers tokenshim's own CLI and test
+# hosts; the unmodified programs run under tsexec (curl, python, php) keep
+# memory until exit by design, so it is off for them.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-e2e.XXXXXX")
 export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config"
@@ -88,9 +89,9 @@ conf() {
 	chmod 600 "$1"
 }
 
-# tsexec ARGS: tokenshim exec.
+# tsexec ARGS: tokenshim exec, for unmodified programs.
 tsexec() {
-	"$TS" exec "$@"
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$TS" exec "$@"
 }
 
 ok() {
