@@ -47,25 +47,40 @@ expect_match "pycurl: the CMDB request succeeds" "$out" '^200 .*core-sw1'
 expect_match "pycurl: the server got the token" \
 	"$(received $P "/ServicesAPI/API/V1/CMDB/Devices?via=pycurl" token)" '^[0-9a-f-]{36}$'
 
-out=$(tsexec -c "$T/c.conf" -- php "$T/get.php" "$API/V1/CMDB/Devices?via=php" 2>&1)
-expect_match "php-curl: the CMDB request succeeds" "$out" '^200 .*core-sw1'
-expect_match "php-curl: the server got the token" \
-	"$(received $P "/ServicesAPI/API/V1/CMDB/Devices?via=php" token)" '^[0-9a-f-]{36}$'
-expect_eq "each process logged in once" "$(counter $P logins)" 2
+# ASan's runtime refuses every dlopen with RTLD_DEEPBIND, and PHP loads all
+# its extensions that way: in the sanitizer build PHP cannot start at all.
+php_ok=1
+if [ "${SANITIZERS:-no}" = yes ]; then
+	echo "# php-curl: not run in the sanitizer build (ASan forbids PHP's RTLD_DEEPBIND)"
+	php_ok=0
+fi
+if [ $php_ok = 1 ]; then
+	out=$(tsexec -c "$T/c.conf" -- php "$T/get.php" "$API/V1/CMDB/Devices?via=php" 2>&1)
+	expect_match "php-curl: the CMDB request succeeds" "$out" '^200 .*core-sw1'
+	expect_match "php-curl: the server got the token" \
+		"$(received $P "/ServicesAPI/API/V1/CMDB/Devices?via=php" token)" '^[0-9a-f-]{36}$'
+	expect_eq "each process logged in once" "$(counter $P logins)" 2
+fi
 
 # the failure reaches the language's own error, with the server's words
 sed 's/password = s3cret/password = nope/' "$T/c.conf" | conf "$T/bad.conf"
 out=$(tsexec -c "$T/bad.conf" -- "$PY" "$T/get.py" "$API/V1/CMDB/Devices" 2>/dev/null)
 expect_match "pycurl: a wrong password raises error 67 with the server's message" \
 	"$out" '^error 67 tokenshim: profile nb: login: Invalid username or password\.'
-out=$(tsexec -c "$T/bad.conf" -- php "$T/get.php" "$API/V1/CMDB/Devices" 2>/dev/null)
-expect_match "php-curl: a wrong password gives error 67 with the server's message" \
-	"$out" '^error 67 tokenshim: profile nb: login: Invalid username or password\.'
+if [ $php_ok = 1 ]; then
+	out=$(tsexec -c "$T/bad.conf" -- php "$T/get.php" "$API/V1/CMDB/Devices" 2>/dev/null)
+	expect_match "php-curl: a wrong password gives error 67 with the server's message" \
+		"$out" '^error 67 tokenshim: profile nb: login: Invalid username or password\.'
+fi
 
 # unmatched requests from both runtimes carry nothing
 tsexec -c "$T/c.conf" -- "$PY" "$T/get.py" "http://127.0.0.1:$P/public/py" >/dev/null 2>&1
-tsexec -c "$T/c.conf" -- php "$T/get.php" "http://127.0.0.1:$P/public/php" >/dev/null 2>&1
-expect_eq "unmatched pycurl and php requests carry no token" \
-	"$(received $P /public/p token | tr '\n' ' ')" "- - "
+expect_eq "an unmatched pycurl request carries no token" \
+	"$(received $P /public/py token)" "-"
+if [ $php_ok = 1 ]; then
+	tsexec -c "$T/c.conf" -- php "$T/get.php" "http://127.0.0.1:$P/public/php" >/dev/null 2>&1
+	expect_eq "an unmatched php request carries no token" \
+		"$(received $P /public/php token)" "-"
+fi
 
 finish
