@@ -132,6 +132,28 @@ struct tokenshim_services {
 	/* Wipes (strlen bytes) and frees a string the services returned. */
 	void (*free)(char *s);
 
+	/* The URL of the request the token is for, or NULL outside a
+	   transfer (tokenshim token). For providers whose token depends on
+	   the request, such as one-use tickets. */
+	const char *(*request_url)(tokenshim_ctx *ctx);
+	/* Another profile's plain key, and a token of that profile (from its
+	   cache, or a login), for providers built on another's session. The
+	   token is a string to free with svc->free. */
+	const char *(*peer_config)(tokenshim_ctx *ctx, const char *profile,
+				   const char *key);
+	int (*peer_token)(tokenshim_ctx *ctx, const char *profile, char **out,
+			  size_t *len, char *errbuf);
+	/* Decodes base64url (padding optional) into a string to free with
+	   svc->free. Returns 0, or -1 for bad input. */
+	int (*b64url_decode)(const char *in, size_t len, char **out,
+			     size_t *outlen);
+	/* Runs a command line without a shell, with TOKENSHIM_PROFILE set,
+	   killed after the profile's timeout. Returns 0 when it ran to the
+	   end (exit status in *status; stdout and stderr as strings to free
+	   with svc->free), or -1 with errbuf. */
+	int (*run)(tokenshim_ctx *ctx, const char *cmdline, char **out,
+		   size_t *outlen, char **err, int *status, char *errbuf);
+
 	void *spare[8];		/* for later ABI versions */
 };
 
@@ -160,6 +182,12 @@ struct tokenshim_provider {
 	/* Releases tok upstream (logout). Optional. */
 	int (*release)(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		       const struct tokenshim_token *tok, char *errbuf);
+	/* Checks a profile's keys beyond what the key table can say (one of
+	   two keys, an allowed value) when the config is read. Returns
+	   TOKENSHIM_OK, or TOKENSHIM_ECONFIG with the problem in errbuf.
+	   Optional. */
+	int (*validate)(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+			char *errbuf);
 
 	void *spare[8];			/* for later ABI versions */
 };

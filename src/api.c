@@ -60,7 +60,7 @@ EXPORT int tokenshim_token(const char *profile, char *buf, size_t len,
 			 profile);
 		return -1;
 	}
-	rc = ts_engine_token(p, 0, &tok, &tlen, err, sizeof(err));
+	rc = ts_engine_token(p, NULL, 0, &tok, &tlen, err, sizeof(err));
 	if(rc != TOKENSHIM_OK) {
 		snprintf(errbuf, TOKENSHIM_ERROR_SIZE, "%s", err);
 		return rc;

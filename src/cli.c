@@ -117,7 +117,7 @@ static int cmd_token(struct ts_engine *e, const char *name, int header)
 
 	if(!p)
 		return 1;
-	rc = ts_engine_token(p, 0, &tok, &len, err, sizeof(err));
+	rc = ts_engine_token(p, NULL, 0, &tok, &len, err, sizeof(err));
 	if(rc != TOKENSHIM_OK) {
 		fprintf(stderr, "tokenshim: %s\n", err);
 		return 1;

@@ -330,6 +330,17 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 		if(!p->lifetime)
 			p->lifetime = p->prov->p->lifetime > 0 ?
 				      p->prov->p->lifetime : 3600;
+		if(!bad && p->prov->p->validate) {
+			struct tokenshim_ctx vctx = { p, c->cfg, NULL };
+			char verr[TOKENSHIM_ERRBUF_SIZE] = "";
+
+			if(p->prov->p->validate(&vctx, ts_services(), verr) !=
+			   TOKENSHIM_OK) {
+				problem(c, p->line, "profile %s: %s", p->name,
+					verr[0] ? verr : "invalid settings");
+				bad = 1;
+			}
+		}
 	}
 	p->usable = !bad;
 	return literal_line;
@@ -352,6 +363,7 @@ static struct ts_profile *new_profile(struct ctx *c, const char *name,
 	np = &cfg->profiles[cfg->nprofiles++];
 	memset(np, 0, sizeof(*np));
 	np->name = strdup(name);
+	np->cfg = cfg;
 	np->file = cfg->path;
 	np->line = line;
 	return np;

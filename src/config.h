@@ -42,6 +42,7 @@ struct ts_profile {
 	int on_failure_pass;
 
 	struct ts_slot *slot;	/* the engine's token state */
+	struct ts_config *cfg;	/* the config it belongs to */
 };
 
 struct ts_config {

@@ -18,7 +18,9 @@ struct ts_slot {
 	pthread_mutex_t flight;	/* held by the one caller logging in */
 	struct tokenshim_token tok;
 	time_t obtained;
+	long life;		/* expires_at - obtained when it was issued */
 	unsigned logins;
+	unsigned refreshes;
 };
 
 static struct ts_engine global;
@@ -144,25 +146,60 @@ static int copy_out(const struct ts_slot *s, char **tok, size_t *len)
 	return TOKENSHIM_OK;
 }
 
-/* Runs the provider. On success the new token replaces the slot's. */
-static int obtain(struct ts_profile *p, char *errbuf, size_t errlen)
+/* Checks and completes what a provider returned. */
+static int accept_token(const struct ts_profile *p, struct tokenshim_token *nt,
+			const char *step, char *perr, time_t now)
 {
+	if(!nt->token) {
+		snprintf(perr, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: provider returned no token", step);
+		return TOKENSHIM_EPROTO;
+	}
+	if(!ts_token_ok(nt->token, nt->token_len)) {
+		snprintf(perr, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: token is empty or contains CR, LF or NUL; refused",
+			 step);
+		return TOKENSHIM_EPROTO;
+	}
+	/* A token's expiry is never guessed: the server's word, else the
+	   configured lifetime. */
+	if(!nt->expires_at || nt->expires_at <= now)
+		nt->expires_at = now + p->lifetime;
+	return TOKENSHIM_OK;
+}
+
+/* Runs the provider: refresh when it can and there is something to
+   refresh, else (or when the refresh is refused) a full login. On success
+   the new token replaces the slot's. The caller holds the flight lock, so
+   the slot's token changes under no one else. */
+static int obtain(struct ts_profile *p, const char *url, char *errbuf,
+		  size_t errlen)
+{
+	const struct tokenshim_provider *pv = p->prov->p;
 	struct ts_slot *s = p->slot;
-	struct tokenshim_ctx ctx = { p };
+	struct tokenshim_ctx ctx = { p, p->cfg, url };
 	struct tokenshim_token nt = {0};
 	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
 	time_t now = time(NULL);
-	int rc;
+	int rc = TOKENSHIM_EDENIED, refreshed = 0;
 
-	rc = p->prov->p->acquire(&ctx, ts_services(), &nt, perr);
-	if(rc == TOKENSHIM_OK && !nt.token) {
-		snprintf(perr, sizeof(perr), "login: provider returned no token");
-		rc = TOKENSHIM_EPROTO;
+	if(pv->refresh && (s->tok.token || s->tok.extra)) {
+		rc = pv->refresh(&ctx, ts_services(), &s->tok, &nt, perr);
+		if(rc == TOKENSHIM_OK)
+			rc = accept_token(p, &nt, "refresh", perr, now);
+		if(rc == TOKENSHIM_OK)
+			refreshed = 1;
+		else {
+			ts_debug("profile %s: %s; logging in again", p->name,
+				 perr[0] ? perr : "refresh failed");
+			ts_token_clear(&nt);
+			perr[0] = '\0';
+		}
 	}
-	if(rc == TOKENSHIM_OK && !ts_token_ok(nt.token, nt.token_len)) {
-		snprintf(perr, sizeof(perr),
-			 "login: token is empty or contains CR, LF or NUL; refused");
-		rc = TOKENSHIM_EPROTO;
+	if(!refreshed) {
+		rc = pv->acquire(&ctx, ts_services(), &nt, perr);
+		if(rc == TOKENSHIM_OK)
+			rc = accept_token(p, &nt, "login", perr, now);
 	}
 	if(rc != TOKENSHIM_OK) {
 		ts_token_clear(&nt);
@@ -170,23 +207,63 @@ static int obtain(struct ts_profile *p, char *errbuf, size_t errlen)
 			 perr[0] ? perr : "login failed");
 		return rc;
 	}
-	/* A token's expiry is never guessed: the server's word, else the
-	   configured lifetime. */
-	if(!nt.expires_at || nt.expires_at <= now)
-		nt.expires_at = now + p->lifetime;
 	pthread_mutex_lock(&s->lock);
 	ts_token_clear(&s->tok);
 	s->tok = nt;
 	s->obtained = now;
-	s->logins++;
+	s->life = (long)(nt.expires_at - now);
+	if(refreshed)
+		s->refreshes++;
+	else
+		s->logins++;
 	pthread_mutex_unlock(&s->lock);
-	ts_debug("profile %s: new token (%zu chars, expires in %lds)", p->name,
-		 nt.token_len, (long)(nt.expires_at - now));
+	ts_debug("profile %s: %s token (%zu chars, expires in %lds)", p->name,
+		 refreshed ? "refreshed" : "new", nt.token_len,
+		 (long)(nt.expires_at - now));
 	return TOKENSHIM_OK;
 }
 
-int ts_engine_token(struct ts_profile *p, int force, char **tok, size_t *len,
-		    char *errbuf, size_t errlen)
+/* Tokens that serve one request only (tickets): never cached. */
+static int one_shot(struct ts_profile *p, const char *url, char **tok,
+		    size_t *len, char *errbuf, size_t errlen)
+{
+	struct tokenshim_ctx ctx = { p, p->cfg, url };
+	struct tokenshim_token nt = {0};
+	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+	int rc = p->prov->p->acquire(&ctx, ts_services(), &nt, perr);
+
+	if(rc == TOKENSHIM_OK)
+		rc = accept_token(p, &nt, "login", perr, time(NULL));
+	if(rc == TOKENSHIM_OK) {
+		*tok = malloc(nt.token_len + 1);
+		if(*tok) {
+			memcpy(*tok, nt.token, nt.token_len + 1);
+			*len = nt.token_len;
+		}
+		else
+			rc = TOKENSHIM_ENOMEM;
+	}
+	else
+		snprintf(errbuf, errlen, "profile %s: %s", p->name,
+			 perr[0] ? perr : "login failed");
+	ts_token_clear(&nt);
+	return rc;
+}
+
+void ts_engine_touch(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+
+	if(!s || !p->prov || !(p->prov->p->flags & TOKENSHIM_PROVIDER_SLIDING))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token && s->life > 0)
+		s->tok.expires_at = time(NULL) + s->life;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int ts_engine_token(struct ts_profile *p, const char *url, int force,
+		    char **tok, size_t *len, char *errbuf, size_t errlen)
 {
 	struct ts_slot *s = p->slot;
 	int rc;
@@ -197,6 +274,8 @@ int ts_engine_token(struct ts_profile *p, int force, char **tok, size_t *len,
 			 p->file);
 		return TOKENSHIM_ECONFIG;
 	}
+	if(p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE)
+		return one_shot(p, url, tok, len, errbuf, errlen);
 	if(!force) {
 		pthread_mutex_lock(&s->lock);
 		if(fresh(p, s, time(NULL))) {
@@ -219,12 +298,17 @@ int ts_engine_token(struct ts_profile *p, int force, char **tok, size_t *len,
 		return rc;
 	}
 	pthread_mutex_unlock(&s->lock);
-	rc = obtain(p, errbuf, errlen);
-	if(rc == TOKENSHIM_OK) {
-		pthread_mutex_lock(&s->lock);
+	rc = obtain(p, url, errbuf, errlen);
+	pthread_mutex_lock(&s->lock);
+	if(rc == TOKENSHIM_OK)
 		rc = copy_out(s, tok, len);
-		pthread_mutex_unlock(&s->lock);
+	else if(!force && s->tok.token && time(NULL) < s->tok.expires_at) {
+		/* renewing ahead failed, but the token still works: use it */
+		ts_log("%s; the current token is still valid for %lds",
+		       errbuf, (long)(s->tok.expires_at - time(NULL)));
+		rc = copy_out(s, tok, len);
 	}
+	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->flight);
 	return rc;
 }
@@ -233,7 +317,7 @@ int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen)
 {
 	struct ts_slot *s = p->slot;
 	struct tokenshim_token old;
-	struct tokenshim_ctx ctx = { p };
+	struct tokenshim_ctx ctx = { p, p->cfg, NULL };
 	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
 	int rc = TOKENSHIM_OK;
 

@@ -32,12 +32,17 @@ void ts_engine_free(struct ts_engine *e);
 struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
 				   const struct ts_pattern **pat);
 
-/* A fresh token for p: from the profile's slot while it is valid, else
-   from the provider. On TOKENSHIM_OK, *tok is a copy to free with
+/* A fresh token for p, for a request to url (NULL outside a transfer):
+   from the profile's slot while it is valid, else renewed or obtained from
+   the provider. On TOKENSHIM_OK, *tok is a copy to free with
    ts_free_secret. Otherwise a TOKENSHIM_E* code, with a one-line message
    naming the profile and the step in errbuf. force skips the cache. */
-int ts_engine_token(struct ts_profile *p, int force, char **tok, size_t *len,
-		    char *errbuf, size_t errlen);
+int ts_engine_token(struct ts_profile *p, const char *url, int force,
+		    char **tok, size_t *len, char *errbuf, size_t errlen);
+
+/* Records a successful use of p's token: for providers whose tokens slide
+   (each use extends them), the expiry moves to now + the token's life. */
+void ts_engine_touch(struct ts_profile *p);
 
 /* Releases p's token upstream when the provider can, and forgets it.
    Returns 0 when there was nothing to release or it was released. */

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "buf.h"
 #include "config.h"
+#include "engine.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -385,6 +388,109 @@ static void svc_free(char *s)
 	ts_free_secret(&s);
 }
 
+static const char *svc_request_url(tokenshim_ctx *ctx)
+{
+	return ctx->url;
+}
+
+static const char *svc_peer_config(tokenshim_ctx *ctx, const char *profile,
+				   const char *key)
+{
+	struct ts_profile *p = ctx->cfg ? ts_config_profile(ctx->cfg, profile) :
+					  NULL;
+	const struct ts_kv *kv = p ? ts_profile_kv(p, key) : NULL;
+
+	return kv ? kv->value : NULL;
+}
+
+static int svc_peer_token(tokenshim_ctx *ctx, const char *profile, char **out,
+			  size_t *len, char *errbuf)
+{
+	struct ts_profile *p = ctx->cfg ? ts_config_profile(ctx->cfg, profile) :
+					  NULL;
+	char err[512];
+	int rc;
+
+	if(!p || p == ctx->prof) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "no other profile named '%s'", profile);
+		return TOKENSHIM_ECONFIG;
+	}
+	rc = ts_engine_token(p, NULL, 0, out, len, err, sizeof(err));
+	if(rc != TOKENSHIM_OK)
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s", err);
+	return rc;
+}
+
+static int svc_b64url_decode(const char *in, size_t len, char **out,
+			     size_t *outlen)
+{
+	struct ts_buf b = {0};
+	unsigned char *dec;
+	size_t i;
+	int n;
+
+	if(len > 1024 * 1024)
+		return -1;
+	for(i = 0; i < len; i++) {
+		char c = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
+
+		if(c == '=')
+			break;
+		if(!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		     (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+			ts_buf_free(&b);
+			return -1;
+		}
+		ts_buf_add(&b, &c, 1);
+	}
+	if(b.len % 4 == 1) {
+		ts_buf_free(&b);
+		return -1;
+	}
+	while(b.len % 4)
+		ts_buf_add(&b, "=", 1);
+	dec = malloc(b.len / 4 * 3 + 1);
+	if(!dec || b.oom) {
+		free(dec);
+		ts_buf_free(&b);
+		return -1;
+	}
+	n = b.len ? EVP_DecodeBlock(dec, (unsigned char *)b.p, (int)b.len) : 0;
+	if(n < 0) {
+		free(dec);
+		ts_buf_free(&b);
+		return -1;
+	}
+	/* EVP_DecodeBlock counts the bytes that padding stands for */
+	for(i = b.len; i > 0 && b.p[i - 1] == '='; i--)
+		n--;
+	dec[n] = '\0';
+	ts_buf_free(&b);
+	*out = (char *)dec;
+	*outlen = (size_t)n;
+	return 0;
+}
+
+static int svc_run(tokenshim_ctx *ctx, const char *cmdline, char **out,
+		   size_t *outlen, char **err, int *status, char *errbuf)
+{
+	struct ts_buf env = {0};
+	char *extra[2] = {NULL, NULL};
+	char **argv = ts_argv_split(cmdline, errbuf, TOKENSHIM_ERRBUF_SIZE);
+	int rc;
+
+	if(!argv)
+		return -1;
+	ts_buf_printf(&env, "TOKENSHIM_PROFILE=%s", ctx->prof->name);
+	extra[0] = env.p;
+	rc = ts_run(argv, extra, ctx->prof->timeout_ms, TS_HTTP_MAX, out, outlen,
+		    err, status, errbuf, TOKENSHIM_ERRBUF_SIZE);
+	ts_buf_free(&env);
+	ts_argv_free(&argv);
+	return rc;
+}
+
 static const struct tokenshim_services services = {
 	.version = TOKENSHIM_PROVIDER_ABI,
 	.profile = svc_profile,
@@ -405,6 +511,11 @@ static const struct tokenshim_services services = {
 	.debug = svc_debug,
 	.wipe = ts_wipe,
 	.free = svc_free,
+	.request_url = svc_request_url,
+	.peer_config = svc_peer_config,
+	.peer_token = svc_peer_token,
+	.b64url_decode = svc_b64url_decode,
+	.run = svc_run,
 };
 
 const struct tokenshim_services *ts_services(void)

@@ -22,9 +22,13 @@ struct ts_provider_mod {
 	int abi;
 };
 
+struct ts_config;
+
 /* The context a provider call runs in. */
 struct tokenshim_ctx {
-	const struct ts_profile *prof;
+	struct ts_profile *prof;
+	struct ts_config *cfg;	/* for peer profiles */
+	const char *url;	/* the request's URL, or NULL */
 };
 
 /* The provider called name, loaded on first use and kept for the life of

@@ -102,7 +102,7 @@ CURLcode ts_transfer(CURL *h)
 	}
 
 	in_engine = 1;
-	rc = ts_engine_token(p, 0, &tok, &len, err, sizeof(err));
+	rc = ts_engine_token(p, app_url, 0, &tok, &len, err, sizeof(err));
 	in_engine = 0;
 	if(rc != TOKENSHIM_OK) {
 		if(p->usable && p->on_failure_pass) {
@@ -148,6 +148,14 @@ CURLcode ts_transfer(CURL *h)
 		 ts_inject_kind_name(p->inject.kind), p->inject.name, len);
 
 	result = c->curl_easy_perform(h);
+	if(result == CURLE_OK) {
+		long code = 0;
+
+		/* a token whose expiry slides was just extended by the server */
+		if(c->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) ==
+		   CURLE_OK && code >= 200 && code < 400)
+			ts_engine_touch(p);
+	}
 
 	/* Put the app's own settings back, so that its next transfer on this
 	   handle starts from what it set, not from what we added. */
