@@ -128,7 +128,8 @@ static int fresh(const struct ts_profile *p, const struct ts_slot *s,
 
 	if(!s->tok.token)
 		return 0;
-	life = (long)(s->tok.expires_at - s->obtained);
+	/* the life it was issued with: a sliding expiry moves, its life not */
+	life = s->life;
 	if(ahead > life / 3)
 		ahead = life / 3;
 	return now < s->tok.expires_at - ahead;

@@ -46,10 +46,8 @@ static void *lookup(void *lib, const char *name)
 	p = dlsym(RTLD_NEXT, name);
 	if(!p || is_hook(p))
 		p = dlsym(RTLD_DEFAULT, name);
-	if(p && is_hook(p)) {
-		ts_debug("%s resolves to tokenshim itself; refusing it", name);
-		p = NULL;
-	}
+	if(p && is_hook(p))
+		p = NULL;	/* ourselves: libcurl is not in the global scope */
 	return p;
 }
 
@@ -99,6 +97,7 @@ static void *loaded_curl(void)
 
 	if(!dl_iterate_phdr(find_curl, name) || !name[0])
 		return NULL;
+	ts_debug("using %s, loaded outside the global scope", name);
 	return dlopen(name, RTLD_NOW | RTLD_NOLOAD);
 }
 

@@ -11,7 +11,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-demo.XXXXXX")
 trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
 
 export TOKENSHIM_LIBRARY="$top/.libs/libtokenshim.so"
-export TOKENSHIM_PROVIDER_PATH="$top/plugin/netbrain/.libs"
+TOKENSHIM_PROVIDER_PATH=""
+for d in "$top"/plugin/*/.libs; do
+	TOKENSHIM_PROVIDER_PATH="$TOKENSHIM_PROVIDER_PATH${TOKENSHIM_PROVIDER_PATH:+:}$d"
+done
+export TOKENSHIM_PROVIDER_PATH
 
 "$PY" "$top/tests/servers/vendors.py" --port-file "$T/port" \
 	--user demo:demo-password --tenant T1 --domain D1 &

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pvutil.h"
 #include "tokenshim_provider.h"
 
 #define NB_OK 790200.0
@@ -26,16 +27,6 @@ static const struct tokenshim_key keys[] = {
 	{"domain_id", NULL, 0},
 	{NULL, NULL, 0}
 };
-
-/* Joins url and a path without doubling the slash. */
-static void endpoint(char *out, size_t len, const char *url, const char *path)
-{
-	size_t n = strlen(url);
-
-	while(n && url[n - 1] == '/')
-		n--;
-	snprintf(out, len, "%.*s%s", (int)n, url, path);
-}
 
 /* Reads NetBrain's status out of an answer. Returns TOKENSHIM_OK when
    statusCode is 790200; otherwise fills errbuf with "step: reason" in the
@@ -87,7 +78,7 @@ static int call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	char herr[TOKENSHIM_ERRBUF_SIZE] = "";
 	int rc;
 
-	endpoint(url, sizeof(url), svc->config(ctx, "url"), path);
+	pv_url(url, sizeof(url), svc->config(ctx, "url"), path);
 	if(token) {
 		if(strlen(token) + 8 > sizeof(tokhdr)) {
 			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: token too long",
@@ -245,13 +236,4 @@ static const struct tokenshim_provider provider = {
 	.release = nb_release,
 };
 
-__attribute__((visibility("default")))
-int tokenshim_provider_init(int max_version, int *out_version,
-			    const struct tokenshim_provider **out)
-{
-	if(max_version < 1)
-		return TOKENSHIM_ECONFIG;
-	*out_version = 1;
-	*out = &provider;
-	return TOKENSHIM_OK;
-}
+PV_PROVIDER(provider)

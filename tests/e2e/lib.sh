@@ -15,7 +15,11 @@ PY=/usr/bin/python3
 
 TS="$top_builddir/tokenshim"
 export TOKENSHIM_LIBRARY="$top_builddir/.libs/libtokenshim.so"
-export TOKENSHIM_PROVIDER_PATH="$top_builddir/plugin/netbrain/.libs"
+TOKENSHIM_PROVIDER_PATH=""
+for d in "$top_builddir"/plugin/*/.libs; do
+	TOKENSHIM_PROVIDER_PATH="$TOKENSHIM_PROVIDER_PATH${TOKENSHIM_PROVIDER_PATH:+:}$d"
+done
+export TOKENSHIM_PROVIDER_PATH
 unset TOKENSHIM_CONFIG TOKENSHIM_DEBUG
 # In the sanitizer build, leak checking covers tokenshim's own CLI and test
 # hosts; the unmodified programs run under tsexec (curl, python, php) keep

@@ -9,18 +9,38 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/expire     invalidates every token issued so far
   POST /_ts/fail?n=N&status=S   answers the next N logins with HTTP S
   POST /_ts/next-token?value=V  the next login issues V as its token
+  POST /_ts/forget-refresh      every refresh token issued is refused
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
             /ServicesAPI/API/V1/Session/CurrentDomain (PUT),
             /ServicesAPI/API/V1/CMDB/... (needs a token and a domain),
             anything else under /ServicesAPI/API/ needs a token.
+  resolve   /oauth/token (form; password and rotating refresh_token grants),
+            /api/... needs "Authorization: Bearer X".
+  automation-anywhere  /v1|v2/authentication (JSON; apiKey or password),
+            .../authentication/token (renew), .../authentication/logout;
+            a new login of a user without multipleLogin kills older tokens;
+            other /v1/, /v2/ paths need "X-Authorization: X".
+  idscan    /idscanenterprisesvc/token (form; area scanning|investigation),
+            upload paths need a scanning token, JourneyDefinition and
+            journey/get paths an investigation token, sent as
+            "Authorization: X" (never Bearer) or "Cookie: token=X"; paths
+            compare without case, as on IIS.
+  vrops     /suite-api/api/auth/token/acquire|release; other /suite-api/api
+            paths need "Authorization: vRealizeOpsToken X" (or OpsToken X),
+            and each use slides the token's validity.
+  portal    /ServicesAPI/API/V1/portal-auth-ticket (with a NetBrain token),
+            /portal/i/{id}?token=TICKET, each ticket good once.
+  oauth2    /oauth2/token (client_credentials, password, refresh_token;
+            client auth basic or body), /oauth2-api/... needs Bearer.
   /public/... answers anyone, for requests that must carry no token.
 
 Usage: vendors.py --port-file FILE [--user NAME:PASSWORD] [--tenant T
        --domain D] [--login-delay SECONDS] [--blackhole]
 """
 import argparse
+import base64
 import json
 import os
 import socket
@@ -29,7 +49,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 NB = "/ServicesAPI/API"
 NB_OK = 790200
@@ -47,6 +67,17 @@ class State:
         self.fail_next = 0
         self.fail_status = 503
         self.next_token = None
+        self.api_keys = dict(u.split(":", 1) for u in args.api_key)
+        self.resolve_access = {}     # access token -> user
+        self.resolve_refresh = {}    # refresh token -> user
+        self.aa_tokens = {}          # token -> {"user", "exp"}
+        self.idscan_tokens = {}      # token -> area
+        self.vrops_tokens = {}       # token -> expiry (s)
+        self.tickets = {}            # ticket -> portal id
+        self.oauth_tokens = {}       # access token -> expiry (s)
+        self.oauth_refresh = {}
+        for k in ("refreshes", "renewals", "tickets"):
+            self.stats[k] = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -88,6 +119,30 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
+    def _form(self, body):
+        return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"),
+                                             keep_blank_values=True).items()}
+
+    def _login_gate(self, st):
+        """Delay and injected failures shared by every vendor's login."""
+        if st.args.login_delay:
+            time.sleep(st.args.login_delay)
+        with st.lock:
+            if st.fail_next > 0:
+                st.fail_next -= 1
+                self._send(st.fail_status, raw=b"<html>upstream busy</html>",
+                           ctype="text/html")
+                return False
+            if st.next_token is not None:
+                return True
+        return True
+
+    def _new_token(self, st, default=None):
+        with st.lock:
+            tok = st.next_token or default or str(uuid.uuid4())
+            st.next_token = None
+        return tok
+
     def _handle(self):
         st = self.server.st
         body = self._body()
@@ -97,8 +152,23 @@ class Handler(BaseHTTPRequestHandler):
         self._record(body)
         if url.path.startswith("/public/"):
             return self._send(200, {"public": True})
+        low = url.path.lower()
+        if url.path == NB + "/V1/portal-auth-ticket":
+            return self._portal_ticket(body, st)
+        if url.path.startswith("/portal/i/"):
+            return self._portal(url, st)
         if url.path.startswith(NB + "/"):
             return self._netbrain(url.path[len(NB):], body, st)
+        if url.path == "/oauth/token" or url.path.startswith("/api/"):
+            return self._resolve(url.path, body, st)
+        if url.path.startswith(("/v1/", "/v2/")):
+            return self._aa(url.path, body, st)
+        if low.startswith("/idscanenterprisesvc/"):
+            return self._idscan(low, body, st)
+        if url.path.startswith("/suite-api/api/"):
+            return self._vrops(url.path, body, st)
+        if url.path == "/oauth2/token" or url.path.startswith("/oauth2-api/"):
+            return self._oauth2(url.path, body, st)
         self._send(404, {"error": "no such path"})
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = \
@@ -113,11 +183,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, list(st.requests))
             if url.path == "/_ts/expire":
                 st.tokens.clear()
+                for d in (st.resolve_access, st.aa_tokens, st.idscan_tokens,
+                          st.vrops_tokens, st.oauth_tokens):
+                    d.clear()
                 return self._send(200, {"expired": True})
             if url.path == "/_ts/fail":
                 st.fail_next = int(q.get("n", ["1"])[0])
                 st.fail_status = int(q.get("status", ["503"])[0])
                 return self._send(200, {"fail_next": st.fail_next})
+            if url.path == "/_ts/forget-refresh":
+                st.resolve_refresh.clear()
+                st.oauth_refresh.clear()
+                return self._send(200, {"forgot": True})
             if url.path == "/_ts/next-token":
                 st.next_token = q.get("value", [""])[0]
                 return self._send(200, {"next_token": True})
@@ -194,6 +271,276 @@ class Handler(BaseHTTPRequestHandler):
                                                 {"name": "edge-rt2"}]})
         return self._send(200, {"statusCode": NB_OK, "path": path})
 
+    # -- Resolve Insights (Spring Security OAuth2) ---------------------------
+    def _resolve(self, path, body, st):
+        if path == "/oauth/token":
+            if not self._login_gate(st):
+                return
+            f = self._form(body)
+            if (f.get("client_id"), f.get("client_secret")) != \
+                    ("fixstreamapp", "fixstream"):
+                return self._send(401, {"error": "invalid_client",
+                                        "error_description": "Bad client credentials"})
+            grant = f.get("grant_type")
+            with st.lock:
+                if grant == "password":
+                    user = f.get("username")
+                    if st.users.get(user) != f.get("password"):
+                        st.stats["login_failures"] += 1
+                        return self._send(400, {"error": "invalid_grant",
+                                                "error_description": "Bad credentials"})
+                    st.stats["logins"] += 1
+                elif grant == "refresh_token":
+                    user = st.resolve_refresh.pop(f.get("refresh_token"), None)
+                    if user is None:
+                        return self._send(400, {"error": "invalid_grant",
+                                                "error_description": "Invalid refresh token"})
+                    st.stats["refreshes"] += 1
+                else:
+                    return self._send(400, {"error": "unsupported_grant_type",
+                                            "error_description": "Unsupported grant type"})
+                acc = st.next_token or str(uuid.uuid4())
+                st.next_token = None
+                ref = str(uuid.uuid4())
+                st.resolve_access[acc] = (user, time.time() + st.args.expires_in)
+                st.resolve_refresh[ref] = user
+            return self._send(200, {"access_token": acc, "token_type": "bearer",
+                                    "refresh_token": ref,
+                                    "expires_in": st.args.expires_in,
+                                    "scope": f.get("scope", ""),
+                                    "jti": str(uuid.uuid4()),
+                                    "user": {"name": user}})
+        auth = self.headers.get("Authorization", "")
+        tok = auth[7:] if auth.startswith("Bearer ") else None
+        with st.lock:
+            sess = st.resolve_access.get(tok)
+            if sess is None or sess[1] < time.time():
+                st.stats["rejected"] += 1
+                return self._send(401, {"error": "invalid_token",
+                                        "error_description": "Invalid access token"})
+        return self._send(200, {"name": sess[0], "userType": "LOCAL"})
+
+    # -- Automation Anywhere Control Room -----------------------------------
+    def _jwt(self, claims):
+        enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        return ".".join([enc(b'{"alg":"RS512"}'), enc(json.dumps(claims).encode()),
+                         enc(b"signature-not-checked")])
+
+    def _aa(self, path, body, st):
+        parts = path.split("/", 2)          # ["", "v1", "rest"]
+        rest = parts[2] if len(parts) > 2 else ""
+        if rest == "authentication" and self.command == "POST":
+            if not self._login_gate(st):
+                return
+            req = self._json(body) or {}
+            user = req.get("username")
+            if "apiKey" in req:
+                good = user in st.api_keys and st.api_keys[user] == req["apiKey"]
+            else:
+                good = user in st.users and st.users[user] == req.get("password")
+            if not good:
+                with st.lock:
+                    st.stats["login_failures"] += 1
+                return self._send(401, {"code": "UM1110",
+                                        "message": "Invalid credentials."})
+            now = int(time.time())
+            claims = {"sub": "9", "clientType": "WEB", "iat": now,
+                      "iss": "AutomationAnywhere", "nanoTime": 1}
+            if not st.args.no_exp:
+                claims["exp"] = now + st.args.expires_in
+            tok = self._new_token(st, self._jwt(claims))
+            with st.lock:
+                if not req.get("multipleLogin"):
+                    for t in [t for t, v in st.aa_tokens.items() if v["user"] == user]:
+                        del st.aa_tokens[t]
+                st.aa_tokens[tok] = {"user": user,
+                                     "exp": now + st.args.expires_in}
+                st.stats["logins"] += 1
+            return self._send(200, {"token": tok,
+                                    "user": {"username": user, "id": 9}})
+        tok = self.headers.get("X-Authorization")
+        with st.lock:
+            sess = st.aa_tokens.get(tok)
+            if sess is not None and sess["exp"] < time.time():
+                sess = None
+            if sess is None:
+                st.stats["rejected"] += 1
+                return self._send(401, {"code": "UM1002",
+                                        "message": "Token is invalid or expired."})
+            if rest == "authentication/token" and self.command == "POST":
+                req = self._json(body) or {}
+                if req.get("token") != tok:
+                    return self._send(400, {"message": "token mismatch"})
+                now = int(time.time())
+                new = self._jwt({"sub": "9", "iat": now,
+                                 "exp": now + st.args.expires_in, "n": str(uuid.uuid4())})
+                del st.aa_tokens[tok]
+                st.aa_tokens[new] = {"user": sess["user"],
+                                     "exp": now + st.args.expires_in}
+                st.stats["renewals"] += 1
+                return self._send(200, {"token": new})
+            if rest == "authentication/logout" and self.command == "POST":
+                del st.aa_tokens[tok]
+                st.stats["releases"] += 1
+                return self._send(204)
+        return self._send(200, {"list": [], "page": {"totalFilter": 0}})
+
+    # -- GBG IDscan Enterprise (IIS: paths compare without case) -------------
+    def _idscan(self, low, body, st):
+        if low == "/idscanenterprisesvc/token":
+            if not self._login_gate(st):
+                return
+            f = self._form(body)
+            if f.get("grant_type") != "password":
+                return self._send(400, {"error": "unsupported_grant_type"})
+            if st.users.get(f.get("username")) != f.get("password"):
+                with st.lock:
+                    st.stats["login_failures"] += 1
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": "The user name or password is incorrect."})
+            area = f.get("area")
+            if area not in ("scanning", "investigation"):
+                return self._send(400, {"error": "invalid_area",
+                                        "error_description": "Area is not valid."})
+            tok = self._new_token(st, uuid.uuid4().hex + uuid.uuid4().hex)
+            with st.lock:
+                st.idscan_tokens[tok] = area
+                st.stats["logins"] += 1
+            answer = {st.args.idscan_token_key: tok, "token_type": "bearer",
+                      "FullName": "PSC", "IdleSessionTimeout": "15"}
+            if st.args.expires_in:
+                answer["expires_in"] = st.args.expires_in
+            return self._send(200, answer)
+        auth = self.headers.get("Authorization", "")
+        tok = auth if auth and " " not in auth else None
+        if tok is None:
+            for part in self.headers.get("Cookie", "").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == "token":
+                    tok = v
+        need = "scanning" if "/journey/upload" in low else "investigation"
+        with st.lock:
+            area = st.idscan_tokens.get(tok)
+            if area != need:
+                st.stats["rejected"] += 1
+                return self._send(401, {"Message": "Authorization has been denied for this request."})
+        return self._send(200, {"area": area, "ok": True})
+
+    # -- VMware Aria Operations ---------------------------------------------
+    def _vrops(self, path, body, st):
+        if path == "/suite-api/api/auth/token/acquire":
+            if not self._login_gate(st):
+                return
+            req = self._json(body) or {}
+            if st.users.get(req.get("username")) != req.get("password") or \
+                    (st.args.auth_source and req.get("authSource") != st.args.auth_source):
+                with st.lock:
+                    st.stats["login_failures"] += 1
+                return self._send(401)
+            tok = self._new_token(st, "%s::%s" % (uuid.uuid4(), uuid.uuid4()))
+            exp = time.time() + st.args.expires_in
+            with st.lock:
+                st.vrops_tokens[tok] = exp
+                st.stats["logins"] += 1
+            return self._send(200, {"token": tok, "validity": int(exp * 1000),
+                                    "expiresAt": time.ctime(exp), "roles": []})
+        auth = self.headers.get("Authorization", "")
+        scheme, _, tok = auth.partition(" ")
+        with st.lock:
+            exp = st.vrops_tokens.get(tok) if scheme in ("vRealizeOpsToken", "OpsToken") else None
+            if exp is None or exp < time.time():
+                st.stats["rejected"] += 1
+                return self._send(401, {"message": "Invalid or expired token",
+                                        "httpStatusCode": 401, "apiErrorCode": 1512})
+            if path == "/suite-api/api/auth/token/release":
+                del st.vrops_tokens[tok]
+                st.stats["releases"] += 1
+                return self._send(200)
+            st.vrops_tokens[tok] = time.time() + st.args.expires_in  # slides
+        return self._send(200, {"resourceList": []})
+
+    # -- NetBrain Incident Portal tickets -----------------------------------
+    def _portal_ticket(self, body, st):
+        tok, sess = self._nb_session(st)
+        if sess is None:
+            return self._send(401, {"statusCode": 795005,
+                                    "statusDescription": "Invalid token."})
+        pid = (self._json(body) or {}).get("portalId")
+        if not pid:
+            return self._send(200, {"statusCode": 791000,
+                                    "statusDescription": "portalId is required."})
+        t = str(uuid.uuid4())
+        with st.lock:
+            st.tickets[t] = pid
+            st.stats["tickets"] += 1
+        return self._send(200, {"ticket": t, "statusCode": 0})
+
+    def _portal(self, url, st):
+        pid = unquote(url.path[len("/portal/i/"):].split("/")[0])
+        t = parse_qs(url.query).get("token", [None])[0]
+        with st.lock:
+            if st.tickets.get(t) != pid:
+                st.stats["rejected"] += 1
+                return self._send(401, raw=b"<html>ticket refused</html>",
+                                  ctype="text/html")
+            del st.tickets[t]          # a ticket is good once
+        return self._send(200, raw=("<html>portal %s</html>" % pid).encode(),
+                          ctype="text/html")
+
+    # -- generic OAuth2 -----------------------------------------------------
+    def _oauth2(self, path, body, st):
+        if path == "/oauth2/token":
+            if not self._login_gate(st):
+                return
+            f = self._form(body)
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                cid, _, csec = base64.b64decode(auth[6:]).decode().partition(":")
+            else:
+                cid, csec = f.get("client_id"), f.get("client_secret")
+            if (cid, csec) != (st.args.client_id, st.args.client_secret):
+                return self._send(401, {"error": "invalid_client",
+                                        "error_description": "Client authentication failed."})
+            grant = f.get("grant_type")
+            refresh = None
+            with st.lock:
+                if grant == "client_credentials":
+                    st.stats["logins"] += 1
+                elif grant == "password":
+                    if st.users.get(f.get("username")) != f.get("password"):
+                        st.stats["login_failures"] += 1
+                        return self._send(400, {"error": "invalid_grant",
+                                                "error_description": "Invalid user credentials"})
+                    st.stats["logins"] += 1
+                    refresh = str(uuid.uuid4())
+                elif grant == "refresh_token":
+                    if not st.oauth_refresh.pop(f.get("refresh_token"), None):
+                        return self._send(400, {"error": "invalid_grant",
+                                                "error_description": "Token is not active"})
+                    st.stats["refreshes"] += 1
+                    refresh = str(uuid.uuid4())
+                else:
+                    return self._send(400, {"error": "unsupported_grant_type"})
+                acc = st.next_token or str(uuid.uuid4())
+                st.next_token = None
+                st.oauth_tokens[acc] = time.time() + st.args.expires_in
+                if refresh:
+                    st.oauth_refresh[refresh] = True
+            answer = {"access_token": acc, "token_type": "Bearer",
+                      "expires_in": st.args.expires_in}
+            if refresh:
+                answer["refresh_token"] = refresh
+            return self._send(200, answer)
+        auth = self.headers.get("Authorization", "")
+        tok = auth[7:] if auth.startswith("Bearer ") else None
+        with st.lock:
+            exp = st.oauth_tokens.get(tok)
+            if exp is None or exp < time.time():
+                st.stats["rejected"] += 1
+                return self._send(401, {"error": "invalid_token"})
+        return self._send(200, {"ok": True})
+
+
 
 def blackhole(port_file):
     """Accepts connections at the TCP level and never answers."""
@@ -221,6 +568,16 @@ def main():
     ap.add_argument("--domain", default="D1")
     ap.add_argument("--login-delay", type=float, default=0)
     ap.add_argument("--blackhole", action="store_true")
+    ap.add_argument("--api-key", action="append", default=[],
+                    help="automation-anywhere NAME:APIKEY")
+    ap.add_argument("--expires-in", type=int, default=3600,
+                    help="token lifetime the OAuth-style vendors announce")
+    ap.add_argument("--no-exp", action="store_true",
+                    help="automation-anywhere JWTs without an exp claim")
+    ap.add_argument("--idscan-token-key", default="access_token")
+    ap.add_argument("--auth-source", default=None)
+    ap.add_argument("--client-id", default="tokenshim-client")
+    ap.add_argument("--client-secret", default="client-s3cret")
     args = ap.parse_args()
     if args.blackhole:
         return blackhole(args.port_file)

@@ -17,6 +17,7 @@ int main(void)
 	add_inject_suite();
 	add_json_suite();
 	add_secret_suite();
+	add_providers_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

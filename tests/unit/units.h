@@ -11,5 +11,6 @@ void add_match_suite(void);
 void add_inject_suite(void);
 void add_json_suite(void);
 void add_secret_suite(void);
+void add_providers_suite(void);
 
 #endif

@@ -1,0 +1,245 @@
+/*
+ * pvutil: shared provider helpers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pvutil.h"
+
+void pv_url(char *out, size_t len, const char *base, const char *path)
+{
+	size_t n = base ? strlen(base) : 0;
+
+	while(n && base[n - 1] == '/')
+		n--;
+	snprintf(out, len, "%.*s%s", (int)n, base ? base : "", path);
+}
+
+int pv_send(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+	    const char *method, const char *url, const char *const *headers,
+	    const char *body, size_t blen, struct tokenshim_http_resp *r,
+	    const char *step, char *errbuf)
+{
+	struct tokenshim_http_req req;
+	char herr[TOKENSHIM_ERRBUF_SIZE] = "";
+	int rc;
+
+	req.method = method;
+	req.url = url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = blen;
+	rc = svc->http(ctx, &req, r, herr);
+	if(rc != TOKENSHIM_OK)
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", step, herr);
+	return rc;
+}
+
+int pv_send_buf(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		const char *method, const char *url, const char *const *headers,
+		tokenshim_buf **b, struct tokenshim_http_resp *r,
+		const char *step, char *errbuf)
+{
+	size_t blen = 0;
+	const char *body = *b ? svc->buf_data(*b, &blen) : NULL;
+	int rc;
+
+	if(!body) {
+		svc->buf_free(b);
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: out of memory", step);
+		return TOKENSHIM_ENOMEM;
+	}
+	rc = pv_send(ctx, svc, method, url, headers, body, blen, r, step,
+		     errbuf);
+	svc->buf_free(b);
+	return rc;
+}
+
+static int is_json(const struct tokenshim_http_resp *r)
+{
+	const char *c = r->content_type;
+
+	return strstr(c, "json") != NULL || !*c;
+}
+
+/* The first human message in a JSON error answer, if any. */
+static int server_words(const struct tokenshim_services *svc,
+			const struct tokenshim_http_resp *r, char *out,
+			size_t len)
+{
+	static const char *const keys[] = {
+		"error_description", "message", "Message", "details",
+		"statusDescription", "error.message", NULL
+	};
+	char jerr[TOKENSHIM_ERRBUF_SIZE], *err = NULL, *msg = NULL;
+	size_t n;
+	int i, found = 0;
+
+	if(svc->json_string(r->body, r->len, "error", &err, &n, jerr) != 0)
+		err = NULL;
+	for(i = 0; keys[i] && !msg; i++)
+		if(svc->json_string(r->body, r->len, keys[i], &msg, &n, jerr) != 0)
+			msg = NULL;
+	if(err && msg && *msg)
+		found = snprintf(out, len, "%s: %s", err, msg) > 0;
+	else if(msg && *msg)
+		found = snprintf(out, len, "%s", msg) > 0;
+	else if(err && *err)
+		found = snprintf(out, len, "%s", err) > 0;
+	svc->free(err);
+	svc->free(msg);
+	return found;
+}
+
+int pv_refusal(const struct tokenshim_services *svc,
+	       const struct tokenshim_http_resp *r, const char *step,
+	       char *errbuf)
+{
+	char words[200], jerr[TOKENSHIM_ERRBUF_SIZE] = "";
+	double ignored;
+	int refused = r->status >= 400 && r->status < 500;
+	int code = refused ? TOKENSHIM_EDENIED : TOKENSHIM_EPROTO;
+	size_t i = 0;
+
+	while(i < r->len && (r->body[i] == ' ' || r->body[i] == '\n' ||
+			     r->body[i] == '\r' || r->body[i] == '\t'))
+		i++;
+	if(i == r->len) {
+		if(refused)
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "%s: refused (HTTP %ld, empty answer)", step,
+				 r->status);
+		else
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "%s: empty answer (HTTP %ld)", step, r->status);
+		return code;
+	}
+	if(r->body[i] == '<' || !is_json(r)) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: HTTP %ld with %s instead of JSON", step, r->status,
+			 r->body[i] == '<' ? "an HTML page" : r->content_type);
+		return code;
+	}
+	if(server_words(svc, r, words, sizeof(words))) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", step, words);
+		return code;
+	}
+	/* the body is JSON-ish but says nothing we know: say how it is bad */
+	if(svc->json_number(r->body, r->len, "-", &ignored, jerr) == -3 &&
+	   jerr[0])
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: HTTP %ld with %s",
+			 step, r->status, jerr);
+	else
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: HTTP %ld without a token", step, r->status);
+	return code;
+}
+
+int pv_oauth_answer(const struct tokenshim_services *svc,
+		    const struct tokenshim_http_resp *r, const char *step,
+		    const char *const *token_keys, int keep_refresh,
+		    const char *old_refresh, size_t old_refresh_len,
+		    struct tokenshim_token *out, char *errbuf)
+{
+	char jerr[TOKENSHIM_ERRBUF_SIZE] = "", *tok = NULL, *ref = NULL, *s;
+	size_t tlen = 0, rlen = 0, n;
+	double exp = 0;
+	time_t expires_at = 0;
+	int i, rc;
+
+	if(r->status != 200)
+		return pv_refusal(svc, r, step, errbuf);
+	for(i = 0; token_keys[i] && !tok; i++) {
+		rc = svc->json_string(r->body, r->len, token_keys[i], &tok, &tlen,
+				      jerr);
+		if(rc == -3 && !i) {
+			/* not JSON at all */
+			return pv_refusal(svc, r, step, errbuf);
+		}
+		if(rc != 0)
+			tok = NULL;
+	}
+	if(!tok) {
+		rc = pv_refusal(svc, r, step, errbuf);
+		if(!strstr(errbuf, ": ") || strstr(errbuf, "without a token"))
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "%s: answer has no %s", step, token_keys[0]);
+		return TOKENSHIM_EPROTO;
+	}
+	if(svc->json_number(r->body, r->len, "expires_in", &exp, jerr) == 0 ||
+	   (svc->json_string(r->body, r->len, "expires_in", &s, &n, jerr) == 0 &&
+	    (exp = strtod(s, NULL), svc->free(s), 1)))
+		if(exp > 0 && exp < 10 * 365 * 86400.0)
+			expires_at = time(NULL) + (time_t)exp;
+	rc = svc->set_token(out, tok, tlen, expires_at) ? TOKENSHIM_ENOMEM :
+							  TOKENSHIM_OK;
+	svc->free(tok);
+	if(rc == TOKENSHIM_OK && keep_refresh) {
+		if(svc->json_string(r->body, r->len, "refresh_token", &ref, &rlen,
+				    jerr) == 0 && rlen)
+			rc = svc->set_extra(out, ref, rlen) ? TOKENSHIM_ENOMEM :
+							      TOKENSHIM_OK;
+		else if(old_refresh)
+			rc = svc->set_extra(out, old_refresh, old_refresh_len) ?
+			     TOKENSHIM_ENOMEM : TOKENSHIM_OK;
+		svc->free(ref);
+	}
+	return rc;
+}
+
+int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		  const char *base)
+{
+	static const char *const suffix[] = { "", "_env", "_file", "_cmd", NULL };
+	char name[96];
+	int i;
+
+	for(i = 0; suffix[i]; i++) {
+		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
+		if(svc->config(ctx, name))
+			return 1;
+	}
+	return 0;
+}
+
+int pv_bool(const char *v)
+{
+	if(!v)
+		return -1;
+	if(!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") ||
+	   !strcmp(v, "on"))
+		return 1;
+	if(!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") ||
+	   !strcmp(v, "off"))
+		return 0;
+	return -1;
+}
+
+void pv_base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for(i = 0; i + 2 < n; i += 3) {
+		*out++ = tab[in[i] >> 2];
+		*out++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*out++ = tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*out++ = tab[in[i + 2] & 63];
+	}
+	if(i < n) {
+		*out++ = tab[in[i] >> 2];
+		if(i + 1 < n) {
+			*out++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			*out++ = tab[(in[i + 1] & 15) << 2];
+		}
+		else {
+			*out++ = tab[(in[i] & 3) << 4];
+			*out++ = '=';
+		}
+		*out++ = '=';
+	}
+	*out = '\0';
+}
