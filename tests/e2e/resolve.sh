@@ -74,4 +74,11 @@ expect_eq "a refused login fails curl (67)" "$?" 67
 expect_match "with error and error_description" "$(cat "$T/err")" \
 	'profile rs: login: invalid_grant: Bad credentials'
 
+# a 2 MiB answer is not read, and the message says so
+ctl $P /_ts/huge
+tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS "$API" >/dev/null 2>"$T/err"
+expect_eq "a huge login answer fails the transfer" "$?" 67
+expect_match "saying it was too large" "$(cat "$T/err")" \
+	'profile rs: login: answer from .*/oauth/token is larger than 1048576 bytes; not read'
+
 finish

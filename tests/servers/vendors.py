@@ -10,6 +10,7 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/fail?n=N&status=S   answers the next N logins with HTTP S
   POST /_ts/next-token?value=V  the next login issues V as its token
   POST /_ts/forget-refresh      every refresh token issued is refused
+  POST /_ts/huge                the next login answers 2 MiB of JSON
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -67,6 +68,7 @@ class State:
         self.fail_next = 0
         self.fail_status = 503
         self.next_token = None
+        self.huge_next = False
         self.api_keys = dict(u.split(":", 1) for u in args.api_key)
         self.resolve_access = {}     # access token -> user
         self.resolve_refresh = {}    # refresh token -> user
@@ -133,6 +135,11 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(st.fail_status, raw=b"<html>upstream busy</html>",
                            ctype="text/html")
                 return False
+            if st.huge_next:
+                st.huge_next = False
+                pad = "x" * (2 * 1024 * 1024)
+                self._send(200, raw=('{"pad":"%s","access_token":"t"}' % pad).encode())
+                return False
             if st.next_token is not None:
                 return True
         return True
@@ -191,6 +198,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.fail_next = int(q.get("n", ["1"])[0])
                 st.fail_status = int(q.get("status", ["503"])[0])
                 return self._send(200, {"fail_next": st.fail_next})
+            if url.path == "/_ts/huge":
+                st.huge_next = True
+                return self._send(200, {"huge_next": True})
             if url.path == "/_ts/forget-refresh":
                 st.resolve_refresh.clear()
                 st.oauth_refresh.clear()
