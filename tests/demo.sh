@@ -17,51 +17,108 @@ for d in "$top"/plugin/*/.libs; do
 done
 export TOKENSHIM_PROVIDER_PATH
 
+KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'
 "$PY" "$top/tests/servers/vendors.py" --port-file "$T/port" \
-	--user demo:demo-password --tenant T1 --domain D1 &
+	--user demo:demo-password --api-key "demo:$KEY" --tenant T1 --domain D1 &
 srv=$!
 i=0
 while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/port" ] || { echo "demo: the test server did not start" >&2; exit 1; }
 P=$(cat "$T/port")
-API="http://localhost:$P/ServicesAPI/API"
+H="http://localhost:$P"
+API="$H/ServicesAPI/API"
 
 umask 077
+printf '%s\n' "$KEY" >"$T/cr.key"
 cat >"$T/tokenshim.conf" <<CONF
+[defaults]
+timeout = 10
+
 [profile nb]
 provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
+match = $H/ServicesAPI/*
 url = $API
 username = demo
-password_env = NB_PASSWORD
+password_env = DEMO_PASSWORD
 tenant_id = T1
 domain_id = D1
+
+[profile nb-portal]
+provider = netbrain-portal
+match = $H/portal/*
+session = nb
+
+[profile resolve]
+provider = resolve
+match = $H/api/*
+url = $H
+username = demo
+password_env = DEMO_PASSWORD
+
+[profile controlroom]
+provider = automation-anywhere
+match = $H/v1/*
+url = $H
+username = demo
+api_key_file = $T/cr.key
+
+[profile idscan-upload]
+provider = idscan
+match = $H/idscanenterprisesvc/journey/upload*
+url = $H/idscanenterprisesvc
+username = demo
+password_env = DEMO_PASSWORD
+area = scanning
+
+[profile idscan]
+provider = idscan
+match = $H/idscanenterprisesvc/*
+url = $H/idscanenterprisesvc
+username = demo
+password_env = DEMO_PASSWORD
+area = investigation
+
+[profile aria]
+provider = vrops
+match = $H/suite-api/api/*
+url = $H/suite-api
+username = demo
+password_env = DEMO_PASSWORD
 CONF
-export NB_PASSWORD=demo-password
+export DEMO_PASSWORD=demo-password
 
 stats() {
 	curl -s "http://127.0.0.1:$P/_ts/stats" |
-		"$PY" -c 'import json,sys; s=json.load(sys.stdin); print("%d login(s), %d domain change(s)" % (s["logins"], s["domain_changes"]))'
+		"$PY" -c 'import json,sys; s=json.load(sys.stdin); print("%d login(s), %d NetBrain domain change(s), %d portal ticket(s)" % (s["logins"], s["domain_changes"], s["tickets"]))'
 }
 
-echo "== config ($T/tokenshim.conf)"
-cat "$T/tokenshim.conf"
+echo "== config: $T/tokenshim.conf (one profile per vendor API)"
+grep -E '^\[profile|^provider' "$T/tokenshim.conf" | paste - - | sed 's/^/   /'
 echo
 echo "== tokenshim match $API/V1/CMDB/Devices"
 "$top/tokenshim" -c "$T/tokenshim.conf" match "$API/V1/CMDB/Devices"
 echo
-echo "== tokenshim exec -- curl (two CMDB calls in one process)"
-"$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS -w '  -> HTTP %{http_code}\n' \
-	"$API/V1/CMDB/Devices" "$API/V1/CMDB/Devices?page=2" || exit 1
+echo "== tokenshim exec -- curl, one process, every vendor side by side"
+set --
+for u in "$API/V1/CMDB/Devices" "$API/V1/CMDB/Devices?page=2" \
+	"$H/portal/i/10017G" "$H/api/v2/users/loggedIn/detail" \
+	"$H/v1/devices/list" "$H/idscanenterprisesvc/journey/upload" \
+	"$H/idscanenterprisesvc/JourneyDefinition/GetAll" \
+	"$H/suite-api/api/resources"; do
+	set -- "$@" -o /dev/null "$u"
+done
+"$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS \
+	-w '  HTTP %{http_code}  %{url_effective}\n' "$@" || exit 1
 echo "server: $(stats)"
+echo "  (one login per vendor and area; the second NetBrain call and the"
+echo "   portal ticket reused the NetBrain session)"
 echo
-echo "== the same curl without tokenshim"
+echo "== the same NetBrain call without tokenshim"
 curl -sS -w '  -> HTTP %{http_code}\n' "$API/V1/CMDB/Devices"
 echo
 echo "== a wrong password"
-NB_PASSWORD=nope "$top/tokenshim" exec -c "$T/tokenshim.conf" -- \
+DEMO_PASSWORD=nope "$top/tokenshim" exec -c "$T/tokenshim.conf" -- \
 	curl -sS "$API/V1/CMDB/Devices" 2>&1
 echo "  -> curl exit code $?"
 echo
-echo "demo: done. Each curl process logs in once and reuses the token for"
-echo "every request it makes; see tokenshim(1) and tokenshim.conf(5)."
+echo "demo: done. See tokenshim(1), tokenshim.conf(5) and tokenshim-<provider>(7)."
