@@ -6,21 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "engine.h"
 #include "inject.h"
 #include "log.h"
 #include "provider.h"
 
 struct ts_slot {
-	pthread_mutex_t lock;	/* guards tok and the counters */
+	pthread_mutex_t lock;	/* guards tok, the times and the counters */
 	pthread_mutex_t flight;	/* held by the one caller logging in */
 	struct tokenshim_token tok;
 	time_t obtained;
 	long life;		/* expires_at - obtained when it was issued */
+	time_t written;		/* when a sliding expiry was last saved */
 	unsigned logins;
 	unsigned refreshes;
+	struct ts_cache_ref ref;	/* its entry in the shared cache */
 };
 
 static struct ts_engine global;
@@ -68,6 +72,9 @@ int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
 		}
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_mutex_init(&s->flight, NULL);
+		s->ref.lockfd = -1;
+		if(e->cfg.profiles[i].usable)
+			ts_cache_ref_init(&s->ref, &e->cfg.profiles[i]);
 		e->cfg.profiles[i].slot = s;
 	}
 	return rc;
@@ -83,6 +90,8 @@ void ts_engine_free(struct ts_engine *e)
 		if(!s)
 			continue;
 		ts_token_clear(&s->tok);
+		if(s->ref.lockfd >= 0)
+			close(s->ref.lockfd);
 		pthread_mutex_destroy(&s->lock);
 		pthread_mutex_destroy(&s->flight);
 		free(s);
@@ -145,6 +154,67 @@ static int copy_out(const struct ts_slot *s, char **tok, size_t *len)
 	*tok = c;
 	*len = s->tok.token_len;
 	return TOKENSHIM_OK;
+}
+
+/* Writes the slot's token to the shared cache. */
+static void save(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_cache_entry e;
+
+	if(!s->ref.usable)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(!s->tok.token) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	e.token = (char *)s->tok.token;
+	e.token_len = s->tok.token_len;
+	e.extra = (char *)s->tok.extra;
+	e.extra_len = s->tok.extra_len;
+	e.expires_at = s->tok.expires_at;
+	e.obtained = s->obtained;
+	e.life = s->life;
+	e.logins = s->logins;
+	e.refreshes = s->refreshes;
+	ts_cache_write(&s->ref, &e);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Takes the shared cache's entry into the slot when it holds another
+   token than ours (another process logged in or renewed). Returns 1 when
+   the slot now has a token. */
+static int adopt(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_cache_entry e;
+	int have;
+
+	if(!s->ref.usable || ts_cache_read(&s->ref, &e))
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if(!s->tok.token || s->tok.token_len != e.token_len ||
+	   memcmp(s->tok.token, e.token, e.token_len) ||
+	   e.expires_at > s->tok.expires_at) {
+		ts_token_clear(&s->tok);
+		s->tok.token = e.token;
+		s->tok.token_len = e.token_len;
+		s->tok.extra = e.extra;
+		s->tok.extra_len = e.extra_len;
+		s->tok.expires_at = e.expires_at;
+		s->obtained = e.obtained;
+		s->written = time(NULL);
+		s->life = e.life;
+		e.token = e.extra = NULL;
+		ts_debug("profile %s: token from the shared cache", p->name);
+	}
+	s->logins = e.logins;
+	s->refreshes = e.refreshes;
+	have = s->tok.token != NULL;
+	pthread_mutex_unlock(&s->lock);
+	ts_cache_entry_clear(&e);
+	return have;
 }
 
 /* Checks and completes what a provider returned. */
@@ -212,6 +282,7 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 	ts_token_clear(&s->tok);
 	s->tok = nt;
 	s->obtained = now;
+	s->written = now;
 	s->life = (long)(nt.expires_at - now);
 	if(refreshed)
 		s->refreshes++;
@@ -221,6 +292,7 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 	ts_debug("profile %s: %s token (%zu chars, expires in %lds)", p->name,
 		 refreshed ? "refreshed" : "new", nt.token_len,
 		 (long)(nt.expires_at - now));
+	save(p);
 	return TOKENSHIM_OK;
 }
 
@@ -254,20 +326,58 @@ static int one_shot(struct ts_profile *p, const char *url, char **tok,
 void ts_engine_touch(struct ts_profile *p)
 {
 	struct ts_slot *s = p->slot;
+	struct ts_cache_entry e;
+	time_t now = time(NULL);
+	int write_back;
 
 	if(!s || !p->prov || !(p->prov->p->flags & TOKENSHIM_PROVIDER_SLIDING))
 		return;
 	pthread_mutex_lock(&s->lock);
 	if(s->tok.token && s->life > 0)
-		s->tok.expires_at = time(NULL) + s->life;
+		s->tok.expires_at = now + s->life;
+	/* other processes learn of the extension from the cache, but at
+	   most once per tenth of the life: a busy token is not a busy disk */
+	write_back = s->tok.token && s->ref.usable &&
+		     now - s->written >= (s->life / 10 ? s->life / 10 : 1);
+	if(write_back)
+		s->written = now;
 	pthread_mutex_unlock(&s->lock);
+	if(!write_back || ts_cache_lock(&s->ref, 0) != 0)
+		return;
+	/* write only over our own token: another process may have replaced
+	   it meanwhile */
+	if(ts_cache_read(&s->ref, &e) == 0) {
+		pthread_mutex_lock(&s->lock);
+		write_back = s->tok.token && e.token_len == s->tok.token_len &&
+			     !memcmp(e.token, s->tok.token, e.token_len);
+		pthread_mutex_unlock(&s->lock);
+		ts_cache_entry_clear(&e);
+		if(write_back)
+			save(p);
+	}
+	ts_cache_unlock(&s->ref);
+}
+
+/* Copies out the slot's token when it is fresh, or, with stale set, when
+   it is merely still valid. */
+static int try_slot(struct ts_profile *p, int stale, char **tok, size_t *len)
+{
+	struct ts_slot *s = p->slot;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if(fresh(p, s, now) || (stale && s->tok.token && now < s->tok.expires_at))
+		rc = copy_out(s, tok, len);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 int ts_engine_token(struct ts_profile *p, const char *url, int force,
 		    char **tok, size_t *len, char *errbuf, size_t errlen)
 {
 	struct ts_slot *s = p->slot;
-	int rc;
+	int rc, valid, locked;
 
 	if(!p->usable || !p->prov || !s) {
 		snprintf(errbuf, errlen,
@@ -278,40 +388,62 @@ int ts_engine_token(struct ts_profile *p, const char *url, int force,
 	if(p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE)
 		return one_shot(p, url, tok, len, errbuf, errlen);
 	if(!force) {
-		pthread_mutex_lock(&s->lock);
-		if(fresh(p, s, time(NULL))) {
-			rc = copy_out(s, tok, len);
-			pthread_mutex_unlock(&s->lock);
+		if(try_slot(p, 0, tok, len) >= 0) {
 			ts_debug("profile %s: cached token (%zu chars)", p->name,
 				 *len);
-			return rc;
+			return TOKENSHIM_OK;
 		}
-		pthread_mutex_unlock(&s->lock);
+		if(adopt(p) && try_slot(p, 0, tok, len) >= 0)
+			return TOKENSHIM_OK;
 	}
-	/* Single flight: whoever holds flight logs in; the others wait and
-	   then take the token it stored. */
-	pthread_mutex_lock(&s->flight);
+	/* Stale while revalidate: when the token is still valid and someone
+	   (a thread here, or another process) is already renewing it, use it
+	   rather than wait. */
 	pthread_mutex_lock(&s->lock);
-	if(!force && fresh(p, s, time(NULL))) {
-		rc = copy_out(s, tok, len);
-		pthread_mutex_unlock(&s->lock);
+	valid = !force && s->tok.token && time(NULL) < s->tok.expires_at;
+	pthread_mutex_unlock(&s->lock);
+	if(valid) {
+		if(pthread_mutex_trylock(&s->flight))
+			goto use_old;
+	}
+	else
+		pthread_mutex_lock(&s->flight);
+	/* single flight across processes: wait for the holder's login,
+	   which its timeout bounds, then take what it stored */
+	locked = ts_cache_lock(&s->ref, valid ? 0 : p->timeout_ms * 2 + 1000);
+	if(locked == 1 && valid) {
 		pthread_mutex_unlock(&s->flight);
-		return rc;
+		goto use_old;
 	}
-	pthread_mutex_unlock(&s->lock);
+	if(!force) {
+		/* inside the lock: whoever held it may have stored a token */
+		adopt(p);
+		if(try_slot(p, 0, tok, len) >= 0) {
+			rc = TOKENSHIM_OK;
+			goto out;
+		}
+	}
 	rc = obtain(p, url, errbuf, errlen);
-	pthread_mutex_lock(&s->lock);
 	if(rc == TOKENSHIM_OK)
-		rc = copy_out(s, tok, len);
-	else if(!force && s->tok.token && time(NULL) < s->tok.expires_at) {
+		rc = try_slot(p, 1, tok, len) >= 0 ? TOKENSHIM_OK : TOKENSHIM_ENOMEM;
+	else if(!force && try_slot(p, 1, tok, len) >= 0) {
 		/* renewing ahead failed, but the token still works: use it */
-		ts_log("%s; the current token is still valid for %lds",
-		       errbuf, (long)(s->tok.expires_at - time(NULL)));
-		rc = copy_out(s, tok, len);
+		ts_log("%s; the current token is still valid", errbuf);
+		rc = TOKENSHIM_OK;
 	}
-	pthread_mutex_unlock(&s->lock);
+out:
+	if(locked == 0)
+		ts_cache_unlock(&s->ref);
 	pthread_mutex_unlock(&s->flight);
 	return rc;
+use_old:
+	if(try_slot(p, 1, tok, len) >= 0) {
+		ts_debug("profile %s: token still valid while another renews it",
+			 p->name);
+		return TOKENSHIM_OK;
+	}
+	/* it expired meanwhile: wait our turn */
+	return ts_engine_token(p, url, force, tok, len, errbuf, errlen);
 }
 
 int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen)
@@ -324,6 +456,10 @@ int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen)
 
 	if(!s || !p->prov)
 		return TOKENSHIM_OK;
+	adopt(p);
+	ts_cache_lock(&s->ref, p->timeout_ms);
+	ts_cache_remove(&s->ref);
+	ts_cache_unlock(&s->ref);
 	pthread_mutex_lock(&s->lock);
 	old = s->tok;
 	memset(&s->tok, 0, sizeof(s->tok));

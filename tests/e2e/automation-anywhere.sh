@@ -40,6 +40,7 @@ expect_eq "the API key is JSON-escaped exactly (\\ becomes \\\\)" "$body" \
 	'{"username":"jdoe","apiKey":"Vie;Z:IvtAhY0\\1RAD[SWl{NU7baRLYEeIYUJSKO"}'
 
 # the JWT says exp = now + 4 s: a long-lived process renews it ahead
+new_cache
 "$TS" exec -c "$T/c.conf" -- "$PY" -c '
 import pycurl, time, sys
 for i in (1, 2):
@@ -63,6 +64,7 @@ expect_match "v2: the request carried the token" \
 
 # a wrong key: the server's message
 printf 'wrong\n' >"$T/key"
+new_cache
 tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -X POST "http://localhost:$P/v1/devices/list" >/dev/null 2>"$T/err"
 expect_eq "a refused login fails curl (67)" "$?" 67
 expect_match "with the Control Room's message" "$(cat "$T/err")" 'profile cr: login: Invalid credentials\.'

@@ -88,6 +88,7 @@ out=$(TS_TEST_PW=s3cret tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -b 'app=1' \
 	"http://localhost:$P/cookie/x")
 expect_match "cookie profile: the app's cookie and the token cookie both arrive" \
 	"$(received $P /cookie/x cookie)" '^app=1; nbtoken=[0-9a-f-]{36}$'
+new_cache
 tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -o /dev/null "http://localhost:$P/cookie/y" 2>"$T/err"
 expect_match "an unset password_env is a clear error" "$(cat "$T/err")" \
 	'profile ck: login: environment variable TS_TEST_PW is not set'

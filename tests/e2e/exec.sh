@@ -35,6 +35,7 @@ out=$(tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS "http://localhost:$P/public/ok/x"
 expect_match "the request succeeds" "$out" 'public'
 expect_eq "with the program's token, made for TOKENSHIM_PROFILE" \
 	"$(received $P /public/ok/x x-token)" "tok-for-ok"
+new_cache
 out=$(TOKENSHIM_DEBUG=1 "$TS" -c "$T/c.conf" token ok 2>&1 >/dev/null)
 expect_match "expires_at (RFC 3339) is read" "$out" 'expires in [0-9]{9,}s'
 out=$(TOKENSHIM_DEBUG=1 "$TS" -c "$T/c.conf" token in 2>&1 >/dev/null)

@@ -52,6 +52,7 @@ expect_match "cookie = token={token} works" "$out" '"ok": true'
 expect_match "and is sent as a cookie" "$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=1" cookie)" '^token=[0-9a-f]{64}$'
 
 # no expires_in: 10 hours
+new_cache
 out=$(TOKENSHIM_DEBUG=1 "$TS" -c "$T/c.conf" token look 2>&1 >/dev/null)
 expect_match "without expires_in a token lives 10 hours" "$out" 'expires in 36000s'
 

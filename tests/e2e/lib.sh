@@ -29,6 +29,16 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-e2e.XXXXXX")
 export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config"
 mkdir -p "$HOME"
+unset XDG_RUNTIME_DIR TOKENSHIM_CACHE_KEY_FILE
+ncache=0
+
+# new_cache: an empty shared token cache from here on, for a case that
+# must start without anyone's token.
+new_cache() {
+	ncache=$((ncache + 1))
+	export TOKENSHIM_CACHE_DIR="$T/cache.$ncache"
+}
+new_cache
 pids=""
 passed=0
 failed=0

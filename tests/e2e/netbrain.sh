@@ -40,6 +40,7 @@ out=$(tsexec -c "$T/nodomain.conf" -- "$CURL_BIN" -sS "$API/V1/CMDB/Devices")
 expect_match "without tenant_id/domain_id CMDB needs a domain" "$out" '791006'
 
 # --- two URLs in one curl process: one login, both carry the token
+new_cache
 before=$(counter $P logins)
 tsexec -c "$T/nb.conf" -- "$CURL_BIN" -sS -o /dev/null -o /dev/null \
 	"$API/V1/CMDB/Devices?a=1" "$API/V1/CMDB/Devices?a=2"
@@ -84,6 +85,7 @@ expect_eq "on_failure = pass: the request went out without a token" \
 expect_match "on_failure = pass: a diagnostic says so" "$(cat "$T/err")" 'on_failure = pass'
 
 # --- a login answered 5xx is retried; the third try succeeds
+new_cache
 ctl $P "/_ts/fail?n=2&status=503"
 before=$(counter $P logins)
 tries=$(received $P /ServicesAPI/API/V1/Session token | wc -l)
@@ -94,6 +96,7 @@ expect_eq "three login attempts reached the server" \
 	"$(received $P /ServicesAPI/API/V1/Session token | wc -l)" $((tries + 3))
 
 # --- three 5xx answers: no token, and a clear error
+new_cache
 ctl $P "/_ts/fail?n=3&status=502"
 tsexec -c "$T/nodomain.conf" -- "$CURL_BIN" -sS "$API/V1/Other?retry=2" >/dev/null 2>"$T/err"
 expect_eq "login still failing after retries fails the transfer" "$?" 67
@@ -101,6 +104,7 @@ expect_match "and says HTTP 502" "$(cat "$T/err")" 'profile nb: login: HTTP 502'
 ctl $P "/_ts/fail?n=0"
 
 # --- a token with CR/LF is refused, never sent
+new_cache
 ctl $P "/_ts/next-token?value=abc%0D%0AX-Evil:%201"
 tsexec -c "$T/nodomain.conf" -- "$CURL_BIN" -sS "$API/V1/Other?evil=1" >/dev/null 2>"$T/err"
 expect_eq "a token with CR/LF fails the transfer" "$?" 67

@@ -33,6 +33,7 @@ expect_eq "the login form carries the documented defaults" "$form" \
 
 # a token 4 s long, renewed 2 s ahead (capped at a third: 1 s): a program
 # that lives long enough refreshes instead of logging in again
+new_cache
 before=$(counter $P logins)
 # one process (pycurl), two transfers 3.5 s apart
 "$TS" exec -c "$T/c.conf" -- "$PY" -c '
@@ -75,6 +76,7 @@ expect_match "with error and error_description" "$(cat "$T/err")" \
 	'profile rs: login: invalid_grant: Bad credentials'
 
 # a 2 MiB answer is not read, and the message says so
+new_cache
 ctl $P /_ts/huge
 tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS "$API" >/dev/null 2>"$T/err"
 expect_eq "a huge login answer fails the transfer" "$?" 67

@@ -25,10 +25,12 @@ body=$(env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$P/_ts/requests" | "$
 import json, sys
 print([r["body"] for r in json.load(sys.stdin) if r["path"].endswith("/token/acquire")][0])')
 expect_eq "the login carries authSource" "$body" '{"username":"admin","password":"s3cret","authSource":"LDAP1"}'
+new_cache
 out=$(TOKENSHIM_DEBUG=1 "$TS" -c "$T/c.conf" token ops 2>&1 >/dev/null)
 expect_match "validity (ms since the epoch) becomes the expiry" "$out" 'expires in [345]s'
 
 # a 4 s sliding lifetime, used every 1.5 s for 7.5 s: one login
+new_cache
 before=$(counter $P logins)
 "$TS" exec -c "$T/c.conf" -- "$PY" -c '
 import pycurl, time, sys
