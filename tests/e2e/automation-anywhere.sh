@@ -6,7 +6,7 @@
 
 # the seed's sample key: a backslash, brackets, braces, ; and :
 KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'
-start_server aa --user jdoe:pw --api-key "jdoe:$KEY" --expires-in 4
+start_server aa --user jdoe:pw --api-key "jdoe:$KEY" --expires-in 6
 P=$aa_PORT
 printf '%s\n' "$KEY" >"$T/key"
 conf "$T/c.conf" <<CONF
@@ -39,7 +39,8 @@ print(r["body"])')
 expect_eq "the API key is JSON-escaped exactly (\\ becomes \\\\)" "$body" \
 	'{"username":"jdoe","apiKey":"Vie;Z:IvtAhY0\\1RAD[SWl{NU7baRLYEeIYUJSKO"}'
 
-# the JWT says exp = now + 4 s: a long-lived process renews it ahead
+# the JWT says exp = now + 6 s: a process still running 4.5 s later
+# renews it ahead (2 s before its end)
 new_cache
 "$TS" exec -c "$T/c.conf" -- "$PY" -c '
 import pycurl, time, sys
@@ -47,7 +48,7 @@ for i in (1, 2):
     c = pycurl.Curl(); c.setopt(pycurl.URL, sys.argv[1] + "?r=%d" % i)
     c.setopt(pycurl.POSTFIELDS, ""); c.setopt(pycurl.WRITEFUNCTION, lambda b: None)
     c.perform(); print(c.getinfo(pycurl.RESPONSE_CODE)); c.close()
-    if i == 1: time.sleep(3.3)
+    if i == 1: time.sleep(4.5)
 ' "http://localhost:$P/v1/devices/list" >"$T/out" 2>"$T/err"
 expect_eq "both requests succeed across the token's end" "$(tr '\n' ' ' <"$T/out")" "200 200 "
 expect_eq "the token was renewed with /authentication/token" "$(counter $P renewals)" 1
