@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "engine.h"
 #include "inject.h"
+#include "json.h"
 #include "provider.h"
 #include "tokenshim_provider.h"
 
@@ -32,15 +34,20 @@ static const char usage[] =
 "  check                         validate the config and its providers\n"
 "                                (exit 0 good, 2 bad)\n"
 "  providers                     list installed providers and their keys\n"
-"  logout PROFILE                release the token upstream and forget it\n"
+"  status [--json]               one row per profile: state, expiry, logins\n"
+"                                and refreshes (never the token)\n"
+"  login PROFILE                 force a new token for every process\n"
+"  logout PROFILE | --all        release tokens upstream and delete them\n"
+"                                from the shared cache\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE  config file (sets TOKENSHIM_CONFIG)\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"
-"Environment: TOKENSHIM_CONFIG, TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG,\n"
-"TOKENSHIM_LIBRARY, XDG_CONFIG_HOME. See tokenshim(1), tokenshim.conf(5).\n";
+"Environment: TOKENSHIM_CONFIG, TOKENSHIM_CACHE_DIR, TOKENSHIM_CACHE_KEY_FILE,\n"
+"TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG, TOKENSHIM_LIBRARY, XDG_CONFIG_HOME,\n"
+"XDG_RUNTIME_DIR. See tokenshim(1), tokenshim.conf(5).\n";
 
 static void report(void *ctx, const char *msg)
 {
@@ -229,18 +236,111 @@ static int cmd_providers(void)
 	return broken ? 2 : 0;
 }
 
-static int cmd_logout(struct ts_engine *e, const char *name)
+static int logout_one(struct ts_profile *p)
 {
-	struct ts_profile *p = need_profile(e, name);
 	char err[512];
 
-	if(!p)
-		return 1;
 	if(ts_engine_logout(p, err, sizeof(err)) != TOKENSHIM_OK) {
 		fprintf(stderr, "tokenshim: %s\n", err);
 		return 1;
 	}
-	printf("profile %s: no token held\n", name);
+	printf("profile %s: logged out\n", p->name);
+	return 0;
+}
+
+static int cmd_logout(struct ts_engine *e, const char *name)
+{
+	struct ts_profile *p;
+	size_t i;
+	int rc = 0;
+
+	if(strcmp(name, "--all")) {
+		p = need_profile(e, name);
+		return p ? logout_one(p) : 1;
+	}
+	for(i = 0; i < e->cfg.nprofiles; i++)
+		if(e->cfg.profiles[i].usable)
+			rc |= logout_one(&e->cfg.profiles[i]);
+	return rc;
+}
+
+static int cmd_login(struct ts_engine *e, const char *name)
+{
+	struct ts_profile *p = need_profile(e, name);
+	struct ts_status st;
+	char err[512], *tok = NULL;
+	size_t len;
+
+	if(!p)
+		return 1;
+	if(ts_engine_token(p, NULL, 1, &tok, &len, err, sizeof(err)) !=
+	   TOKENSHIM_OK) {
+		fprintf(stderr, "tokenshim: %s\n", err);
+		return 1;
+	}
+	ts_free_secret(&tok);
+	ts_engine_status(p, &st);
+	printf("profile %s: new token, expires in %lds\n", name, st.expires_in);
+	return 0;
+}
+
+static void json_str(const char *s)
+{
+	struct ts_buf b = {0};
+
+	ts_json_add_string(&b, s);
+	fputs(b.p ? b.p : "\"\"", stdout);
+	ts_buf_free(&b);
+}
+
+static int cmd_status(struct ts_engine *e, int json)
+{
+	size_t i;
+
+	if(json)
+		printf("[");
+	else
+		printf("%-16s %-20s %-9s %11s  %-20s %6s %9s\n", "PROFILE",
+		       "PROVIDER", "STATE", "EXPIRES IN", "OBTAINED", "LOGINS",
+		       "REFRESHES");
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_profile *p = &e->cfg.profiles[i];
+		struct ts_status st;
+		char when[32] = "-", left[32] = "-";
+
+		ts_engine_status(p, &st);
+		if(!p->usable)
+			st.state = "unusable";
+		if(st.obtained)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+				 gmtime(&st.obtained));
+		if(strcmp(st.state, "none") && strcmp(st.state, "unusable"))
+			snprintf(left, sizeof(left), "%lds", st.expires_in);
+		if(!json) {
+			printf("%-16s %-20s %-9s %11s  %-20s %6u %9u\n", p->name,
+			       p->prov ? p->prov->name : "?", st.state, left, when,
+			       st.logins, st.refreshes);
+			continue;
+		}
+		printf("%s{\"profile\":", i ? "," : "");
+		json_str(p->name);
+		printf(",\"provider\":");
+		json_str(p->prov ? p->prov->name : "");
+		printf(",\"state\":\"%s\",\"expires_in\":", st.state);
+		if(strcmp(left, "-"))
+			printf("%ld", st.expires_in);
+		else
+			printf("null");
+		printf(",\"obtained_at\":");
+		if(st.obtained)
+			json_str(when);
+		else
+			printf("null");
+		printf(",\"logins\":%u,\"refreshes\":%u}", st.logins,
+		       st.refreshes);
+	}
+	if(json)
+		printf("]\n");
 	return 0;
 }
 
@@ -321,12 +421,15 @@ int main(int argc, char **argv)
 	}
 	if(strcmp(verb, "check") && strcmp(verb, "token") &&
 	   strcmp(verb, "header") && strcmp(verb, "match") &&
-	   strcmp(verb, "logout")) {
+	   strcmp(verb, "logout") && strcmp(verb, "login") &&
+	   strcmp(verb, "status")) {
 		fprintf(stderr, "tokenshim: unknown command '%s'\n%s", verb, usage);
 		return 2;
 	}
-	if(strcmp(verb, "check") && optind + 1 != argc) {
-		fprintf(stderr, "tokenshim: %s takes one argument\n%s", verb, usage);
+	if(!strcmp(verb, "status") ?
+	   (optind < argc && (optind + 1 != argc || strcmp(argv[optind], "--json"))) :
+	   strcmp(verb, "check") && optind + 1 != argc) {
+		fprintf(stderr, "tokenshim: %s: wrong arguments\n%s", verb, usage);
 		return 2;
 	}
 	if(load(&e, &problems) && strcmp(verb, "check")) {
@@ -341,6 +444,10 @@ int main(int argc, char **argv)
 		rc = cmd_token(&e, argv[optind], 1);
 	else if(!strcmp(verb, "match"))
 		rc = cmd_match(&e, argv[optind]);
+	else if(!strcmp(verb, "status"))
+		rc = cmd_status(&e, optind < argc);
+	else if(!strcmp(verb, "login"))
+		rc = cmd_login(&e, argv[optind]);
 	else
 		rc = cmd_logout(&e, argv[optind]);
 	ts_engine_free(&e);

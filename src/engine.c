@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "engine.h"
+#include "handle.h"
 #include "inject.h"
 #include "log.h"
 #include "provider.h"
@@ -21,7 +22,7 @@ struct ts_slot {
 	struct tokenshim_token tok;
 	time_t obtained;
 	long life;		/* expires_at - obtained when it was issued */
-	time_t written;		/* when a sliding expiry was last saved */
+	time_t saved_expiry;	/* expiry the shared cache last had */
 	unsigned logins;
 	unsigned refreshes;
 	struct ts_cache_ref ref;	/* its entry in the shared cache */
@@ -33,6 +34,25 @@ static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static void report_log(void *ctx, const char *msg)
 {
 	ts_log("%s", msg);
+}
+
+/* A child forked while another thread held a profile's lock (a login
+   takes seconds) would wait forever for a thread it does not have: the
+   child starts with fresh locks, and its own handle on each cache lock. */
+static void fork_child(void)
+{
+	size_t i;
+
+	for(i = 0; i < global.cfg.nprofiles; i++) {
+		struct ts_slot *s = global.cfg.profiles[i].slot;
+
+		if(!s)
+			continue;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_mutex_init(&s->flight, NULL);
+		ts_cache_ref_fork_child(&s->ref);
+	}
+	ts_handle_fork_child();
 }
 
 static void load_global(void)
@@ -47,6 +67,7 @@ static void load_global(void)
 			 global.cfg.nprofiles);
 	}
 	free(path);
+	pthread_atfork(NULL, NULL, fork_child);
 }
 
 struct ts_engine *ts_engine(void)
@@ -178,7 +199,8 @@ static void save(struct ts_profile *p)
 	e.life = s->life;
 	e.logins = s->logins;
 	e.refreshes = s->refreshes;
-	ts_cache_write(&s->ref, &e);
+	if(ts_cache_write(&s->ref, &e) == 0)
+		s->saved_expiry = s->tok.expires_at;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -204,11 +226,11 @@ static int adopt(struct ts_profile *p)
 		s->tok.extra_len = e.extra_len;
 		s->tok.expires_at = e.expires_at;
 		s->obtained = e.obtained;
-		s->written = time(NULL);
 		s->life = e.life;
 		e.token = e.extra = NULL;
 		ts_debug("profile %s: token from the shared cache", p->name);
 	}
+	s->saved_expiry = e.expires_at;
 	s->logins = e.logins;
 	s->refreshes = e.refreshes;
 	have = s->tok.token != NULL;
@@ -282,7 +304,7 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 	ts_token_clear(&s->tok);
 	s->tok = nt;
 	s->obtained = now;
-	s->written = now;
+	s->saved_expiry = nt.expires_at;
 	s->life = (long)(nt.expires_at - now);
 	if(refreshed)
 		s->refreshes++;
@@ -338,9 +360,8 @@ void ts_engine_touch(struct ts_profile *p)
 	/* other processes learn of the extension from the cache, but at
 	   most once per tenth of the life: a busy token is not a busy disk */
 	write_back = s->tok.token && s->ref.usable &&
-		     now - s->written >= (s->life / 10 ? s->life / 10 : 1);
-	if(write_back)
-		s->written = now;
+		     s->tok.expires_at - s->saved_expiry >=
+		     (s->life / 10 ? s->life / 10 : 1);
 	pthread_mutex_unlock(&s->lock);
 	if(!write_back || ts_cache_lock(&s->ref, 0) != 0)
 		return;
@@ -444,6 +465,28 @@ use_old:
 	}
 	/* it expired meanwhile: wait our turn */
 	return ts_engine_token(p, url, force, tok, len, errbuf, errlen);
+}
+
+void ts_engine_status(struct ts_profile *p, struct ts_status *st)
+{
+	struct ts_slot *s = p->slot;
+	time_t now = time(NULL);
+
+	memset(st, 0, sizeof(*st));
+	st->state = "none";
+	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
+		return;
+	adopt(p);
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token) {
+		st->expires_in = (long)(s->tok.expires_at - now);
+		st->state = now >= s->tok.expires_at ? "expired" :
+			    fresh(p, s, now) ? "valid" : "expiring";
+		st->obtained = s->obtained;
+	}
+	st->logins = s->logins;
+	st->refreshes = s->refreshes;
+	pthread_mutex_unlock(&s->lock);
 }
 
 int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen)

@@ -44,6 +44,16 @@ int ts_engine_token(struct ts_profile *p, const char *url, int force,
    (each use extends them), the expiry moves to now + the token's life. */
 void ts_engine_touch(struct ts_profile *p);
 
+/* What is known of p's token, from this process and the shared cache. */
+struct ts_status {
+	const char *state;	/* "valid", "expiring", "expired" or "none" */
+	long expires_in;	/* seconds; negative once expired */
+	time_t obtained;
+	unsigned logins;
+	unsigned refreshes;
+};
+void ts_engine_status(struct ts_profile *p, struct ts_status *st);
+
 /* Releases p's token upstream when the provider can, and forgets it.
    Returns 0 when there was nothing to release or it was released. */
 int ts_engine_logout(struct ts_profile *p, char *errbuf, size_t errlen);

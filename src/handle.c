@@ -132,3 +132,8 @@ void ts_handle_dup(CURL *from, CURL *to)
 	/* libcurl copies the error buffer pointer along with the options */
 	t->errbuf = f->errbuf;
 }
+
+void ts_handle_fork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+}

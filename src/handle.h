@@ -32,6 +32,8 @@ void ts_handle_forget(CURL *h);
 void ts_handle_reset(CURL *h);
 /* Copies from's notes to to (curl_easy_duphandle). */
 void ts_handle_dup(CURL *from, CURL *to);
+/* Resets the table's lock in a forked child. */
+void ts_handle_fork_child(void);
 /* Non-zero when the option is one ts_handle_note keeps. */
 int ts_handle_tracks(CURLoption opt);
 
