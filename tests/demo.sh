@@ -16,6 +16,8 @@ for d in "$top"/plugin/*/.libs; do
 	TOKENSHIM_PROVIDER_PATH="$TOKENSHIM_PROVIDER_PATH${TOKENSHIM_PROVIDER_PATH:+:}$d"
 done
 export TOKENSHIM_PROVIDER_PATH
+# a cache of the demo's own, so that it starts from no token at all
+export TOKENSHIM_CACHE_DIR="$T/cache" TOKENSHIM_CACHE_KEY_FILE="$T/cache.key"
 
 KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'
 "$PY" "$top/tests/servers/vendors.py" --port-file "$T/port" \
@@ -112,6 +114,17 @@ done
 echo "server: $(stats)"
 echo "  (one login per vendor and area; the second NetBrain call and the"
 echo "   portal ticket reused the NetBrain session)"
+echo
+echo "== three more curl processes: their tokens come from the shared cache"
+for n in 1 2 3; do
+	"$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS -o /dev/null \
+		-w "  process $n: HTTP %{http_code}\n" "$API/V1/CMDB/Devices" \
+		-o /dev/null "$H/suite-api/api/resources" || exit 1
+done
+echo "server: $(stats)"
+echo
+echo "== tokenshim status"
+"$top/tokenshim" -c "$T/tokenshim.conf" status
 echo
 echo "== the same NetBrain call without tokenshim"
 curl -sS -w '  -> HTTP %{http_code}\n' "$API/V1/CMDB/Devices"
