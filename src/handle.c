@@ -27,7 +27,9 @@ static size_t slot_of(const void *h)
 int ts_handle_tracks(CURLoption opt)
 {
 	return opt == CURLOPT_URL || opt == CURLOPT_HTTPHEADER ||
-	       opt == CURLOPT_COOKIE || opt == CURLOPT_ERRORBUFFER;
+	       opt == CURLOPT_COOKIE || opt == CURLOPT_ERRORBUFFER ||
+	       opt == CURLOPT_REFERER || opt == CURLOPT_AUTOREFERER ||
+	       opt == CURLOPT_PREREQFUNCTION || opt == CURLOPT_PREREQDATA;
 }
 
 struct ts_handle *ts_handle_get(CURL *h, int create)
@@ -51,13 +53,18 @@ struct ts_handle *ts_handle_get(CURL *h, int create)
 static void clear(struct ts_handle *s)
 {
 	free(s->url);
+	free(s->referer);
 	ts_free_secret(&s->cookie);
 	s->url = NULL;
+	s->referer = NULL;
 	s->headers = NULL;
 	s->errbuf = NULL;
+	s->autoreferer = 0;
+	s->prereq = NULL;
+	s->prereq_data = NULL;
 }
 
-void ts_handle_note(CURL *h, CURLoption opt, const void *value)
+void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 {
 	struct ts_handle *s;
 	char *copy = NULL;
@@ -83,6 +90,20 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value)
 		break;
 	case CURLOPT_ERRORBUFFER:
 		s->errbuf = (char *)value;
+		break;
+	case CURLOPT_REFERER:
+		copy = value ? strdup(value) : NULL;
+		free(s->referer);
+		s->referer = copy;
+		break;
+	case CURLOPT_AUTOREFERER:
+		s->autoreferer = lvalue;
+		break;
+	case CURLOPT_PREREQFUNCTION:
+		s->prereq = (curl_prereq_callback)value;
+		break;
+	case CURLOPT_PREREQDATA:
+		s->prereq_data = (void *)value;
 		break;
 	default:
 		break;
@@ -126,6 +147,10 @@ void ts_handle_dup(CURL *from, CURL *to)
 		return;
 	clear(t);
 	t->url = f->url ? strdup(f->url) : NULL;
+	t->referer = f->referer ? strdup(f->referer) : NULL;
+	t->autoreferer = f->autoreferer;
+	t->prereq = f->prereq;
+	t->prereq_data = f->prereq_data;
 	t->cookie = f->cookie ? strdup(f->cookie) : NULL;
 	/* libcurl's duphandle shares the app's list pointer, and so do we */
 	t->headers = f->headers;

@@ -17,6 +17,10 @@ struct ts_handle {
 	struct curl_slist *headers;	/* CURLOPT_HTTPHEADER, the app's */
 	char *cookie;			/* CURLOPT_COOKIE, copied */
 	char *errbuf;			/* CURLOPT_ERRORBUFFER, the app's */
+	char *referer;			/* CURLOPT_REFERER, copied */
+	long autoreferer;		/* CURLOPT_AUTOREFERER */
+	curl_prereq_callback prereq;	/* CURLOPT_PREREQFUNCTION */
+	void *prereq_data;		/* CURLOPT_PREREQDATA */
 	struct ts_handle *next;		/* hash chain */
 };
 
@@ -24,8 +28,10 @@ struct ts_handle {
    memory). A handle is used by one thread at a time, so the returned state
    needs no lock of its own. */
 struct ts_handle *ts_handle_get(CURL *h, int create);
-/* Notes an option the app set successfully; other options are ignored. */
-void ts_handle_note(CURL *h, CURLoption opt, const void *value);
+/* Notes an option the app set successfully; other options are ignored.
+   value is the pointer argument, or for long options the long itself
+   through lvalue. */
+void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue);
 /* Forgets everything about h (curl_easy_cleanup). */
 void ts_handle_forget(CURL *h);
 /* Forgets the options of h (curl_easy_reset). */

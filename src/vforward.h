@@ -21,20 +21,26 @@ static inline CURLcode ts_setopt_forward(ts_setopt_fn *fn, CURL *h,
 	if(opt < CURLOPTTYPE_OBJECTPOINT) {
 		long v = va_arg(ap, long);
 
-		return fn(h, opt, v);
+		rc = fn(h, opt, v);
+		if(rc == CURLE_OK && ts_handle_tracks(opt))
+			ts_handle_note(h, opt, NULL, v);
+		return rc;
 	}
 	if(opt < CURLOPTTYPE_FUNCTIONPOINT) {
 		void *v = va_arg(ap, void *);
 
 		rc = fn(h, opt, v);
 		if(rc == CURLE_OK && ts_handle_tracks(opt))
-			ts_handle_note(h, opt, v);
+			ts_handle_note(h, opt, v, 0);
 		return rc;
 	}
 	if(opt < CURLOPTTYPE_OFF_T) {
 		void (*v)(void) = va_arg(ap, void (*)(void));
 
-		return fn(h, opt, v);
+		rc = fn(h, opt, v);
+		if(rc == CURLE_OK && ts_handle_tracks(opt))
+			ts_handle_note(h, opt, (const void *)v, 0);
+		return rc;
 	}
 	if(opt < CURLOPTTYPE_BLOB) {
 		curl_off_t v = va_arg(ap, curl_off_t);

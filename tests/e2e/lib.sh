@@ -71,22 +71,27 @@ start_server() {
 	eval "${name}_PORT=$(cat "$T/$name.port")"
 }
 
+# Helpers below name a test server by PORT (on 127.0.0.1) or HOST:PORT.
+addr() {
+	case $1 in *:*) echo "$1" ;; *) echo "127.0.0.1:$1" ;; esac
+}
+
 # ctl PORT PATH: a control request to a test server (never through
 # tokenshim).
 ctl() {
-	env -u LD_PRELOAD "$CURL_BIN" -sS -X POST "http://127.0.0.1:$1$2" >/dev/null
+	env -u LD_PRELOAD "$CURL_BIN" -sS -X POST "http://$(addr $1)$2" >/dev/null
 }
 
 # counter PORT KEY: one counter from the server's /_ts/stats.
 counter() {
-	env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$1/_ts/stats" |
+	env -u LD_PRELOAD "$CURL_BIN" -sS "http://$(addr $1)/_ts/stats" |
 		"$PY" -c "import json,sys; print(json.load(sys.stdin)['$2'])"
 }
 
 # received PORT PATH-PREFIX HEADER: the values of HEADER on each request
 # whose path starts with PATH-PREFIX, one line each ("-" when absent).
 received() {
-	env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$1/_ts/requests" |
+	env -u LD_PRELOAD "$CURL_BIN" -sS "http://$(addr $1)/_ts/requests" |
 		"$PY" -c '
 import json, sys
 prefix, name = sys.argv[1], sys.argv[2].lower()

@@ -36,6 +36,7 @@ Vendors:
   oauth2    /oauth2/token (client_credentials, password, refresh_token;
             client auth basic or body), /oauth2-api/... needs Bearer.
   /public/... answers anyone, for requests that must carry no token.
+  Any path with ?redirect_to=URL answers 302 to URL (after recording it).
 
 Usage: vendors.py --port-file FILE [--user NAME:PASSWORD] [--tenant T
        --domain D] [--login-delay SECONDS] [--blackhole]
@@ -157,6 +158,13 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_ts/"):
             return self._control(url, st)
         self._record(body)
+        to = parse_qs(url.query).get("redirect_to")
+        if to:
+            self.send_response(302)
+            self.send_header("Location", to[0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if url.path.startswith("/public/"):
             return self._send(200, {"public": True})
         low = url.path.lower()
