@@ -467,6 +467,34 @@ use_old:
 	return ts_engine_token(p, url, force, tok, len, errbuf, errlen);
 }
 
+void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_cache_entry e;
+
+	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token && s->tok.token_len == len &&
+	   !memcmp(s->tok.token, tok, len)) {
+		/* keep the refresh state: a refresh may still work */
+		ts_wipe((void *)s->tok.token, s->tok.token_len);
+		free((void *)s->tok.token);
+		s->tok.token = NULL;
+		s->tok.token_len = 0;
+		s->tok.expires_at = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if(ts_cache_lock(&s->ref, p->timeout_ms) != 0)
+		return;
+	if(ts_cache_read(&s->ref, &e) == 0) {
+		if(e.token_len == len && !memcmp(e.token, tok, len))
+			ts_cache_remove(&s->ref);
+		ts_cache_entry_clear(&e);
+	}
+	ts_cache_unlock(&s->ref);
+}
+
 void ts_engine_status(struct ts_profile *p, struct ts_status *st)
 {
 	struct ts_slot *s = p->slot;

@@ -40,6 +40,11 @@ struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
 int ts_engine_token(struct ts_profile *p, const char *url, int force,
 		    char **tok, size_t *len, char *errbuf, size_t errlen);
 
+/* Forgets tok after the server refused it, but only while it is still the
+   profile's token (here and in the shared cache): another thread or
+   process may have replaced it already. */
+void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len);
+
 /* Records a successful use of p's token: for providers whose tokens slide
    (each use extends them), the expiry moves to now + the token's life. */
 void ts_engine_touch(struct ts_profile *p);

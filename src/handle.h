@@ -21,6 +21,20 @@ struct ts_handle {
 	long autoreferer;		/* CURLOPT_AUTOREFERER */
 	curl_prereq_callback prereq;	/* CURLOPT_PREREQFUNCTION */
 	void *prereq_data;		/* CURLOPT_PREREQDATA */
+	/* what a replay must chain to, or rewind */
+	curl_write_callback write_fn;	/* CURLOPT_WRITEFUNCTION */
+	void *write_data;		/* CURLOPT_WRITEDATA */
+	int write_data_set;
+	curl_write_callback header_fn;	/* CURLOPT_HEADERFUNCTION */
+	void *header_data;		/* CURLOPT_HEADERDATA */
+	curl_read_callback read_fn;	/* CURLOPT_READFUNCTION */
+	void *read_data;		/* CURLOPT_READDATA */
+	int read_data_set;
+	curl_seek_callback seek_fn;	/* CURLOPT_SEEKFUNCTION */
+	void *seek_data;		/* CURLOPT_SEEKDATA */
+	long upload;			/* CURLOPT_UPLOAD */
+	long post;			/* CURLOPT_POST */
+	int has_postfields;		/* POSTFIELDS, COPYPOSTFIELDS, MIMEPOST */
 	struct ts_handle *next;		/* hash chain */
 };
 

@@ -60,7 +60,185 @@ struct hop {
 	int guarded;			/* on_prereq is installed */
 	int referer_set;		/* we replaced the Referer */
 	int hops;
+	/* 401 replay */
+	char *url;			/* the URL with a query token */
+	char *tok;			/* the token this attempt carries */
+	size_t tok_len;
+	int may_replay;			/* a refused token may still be replaced */
+	int at_status;			/* the next bytes start a response */
+	int swallow;			/* hide this response: it gets replayed */
+	/* Interim (1xx) responses reach the app before anyone knows whether
+	   the final one is a 401 to hide. The app has seen them once; on the
+	   replay their twins are dropped, so it sees them once in all. */
+	int interim_seen;		/* this attempt gave the app a 1xx */
+	int skip_interim;		/* drop the replay's 1xx responses */
+	int skipping;			/* inside a dropped 1xx response */
 };
+
+/* Builds the app's settings plus the token, and sets them on the handle.
+   Returns 0, or -1 when out of memory. */
+static int inject(struct hop *in, const char *value)
+{
+	const struct ts_curl *c = in->c;
+	const struct ts_inject *ij = &in->p->inject;
+	struct ts_handle *hs = in->hs;
+
+	switch(ij->kind) {
+	case TS_INJECT_HEADER:
+		in->with = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
+					    value);
+		/* "Name:" with no value makes libcurl send no such header: the
+		   list for hops that must not carry the token */
+		in->without = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
+					       "");
+		if(!in->with || !in->without)
+			return -1;
+		c->curl_easy_setopt(in->h, CURLOPT_HTTPHEADER, in->with);
+		break;
+	case TS_INJECT_COOKIE:
+		in->cookie = ts_merge_cookie(hs ? hs->cookie : NULL, ij->name,
+					     value);
+		if(!in->cookie)
+			return -1;
+		c->curl_easy_setopt(in->h, CURLOPT_COOKIE, in->cookie);
+		break;
+	case TS_INJECT_QUERY:
+		in->url = ts_merge_query(in->app_url, ij->name, value);
+		if(!in->url)
+			return -1;
+		c->curl_easy_setopt(in->h, CURLOPT_URL, in->url);
+		break;
+	}
+	in->carrying = 1;
+	in->hops = 0;
+	in->at_status = 1;
+	in->swallow = 0;
+	return 0;
+}
+
+static void drop_injection(struct hop *in)
+{
+	ts_slist_free(&in->with);
+	ts_slist_free(&in->without);
+	ts_free_secret((char **)&in->cookie);
+	ts_free_secret(&in->url);
+	ts_free_secret(&in->tok);
+}
+
+/* Can the request body be sent again? A body libcurl keeps (POSTFIELDS,
+   mime) or none at all: yes. A body from a read callback: only when it
+   rewinds, which is tried now, as libcurl would for a multi-pass auth. */
+static int rewind_body(struct hop *in)
+{
+	struct ts_handle *hs = in->hs;
+
+	if(!hs || !(hs->upload || (hs->post && !hs->has_postfields)))
+		return 1;
+	if(hs->seek_fn)
+		return hs->seek_fn(hs->seek_data, 0, SEEK_SET) == CURL_SEEKFUNC_OK;
+	if(!hs->read_fn) {
+		FILE *f = hs->read_data_set ? hs->read_data : stdin;
+
+		return f && fseek(f, 0, SEEK_SET) == 0;
+	}
+	return 0;
+}
+
+static size_t deliver_write(struct hop *in, char *b, size_t size, size_t n)
+{
+	struct ts_handle *hs = in->hs;
+	void *out = hs && hs->write_data_set ? hs->write_data : stdout;
+
+	if(hs && hs->write_fn)
+		return hs->write_fn(b, size, n, out);
+	return fwrite(b, size, n, out);
+}
+
+/* As libcurl would: the app's header callback; else, when it gave only
+   CURLOPT_HEADERDATA, its write callback (or fwrite) on that; else
+   nothing. */
+static size_t deliver_header(struct hop *in, char *b, size_t size, size_t n)
+{
+	struct ts_handle *hs = in->hs;
+
+	if(!hs)
+		return size * n;
+	if(hs->header_fn)
+		return hs->header_fn(b, size, n, hs->header_data);
+	if(hs->header_data)
+		return hs->write_fn ? hs->write_fn(b, size, n, hs->header_data) :
+				      fwrite(b, size, n, hs->header_data);
+	return size * n;
+}
+
+/* Looks at the first bytes of each response: a 401 to a request that
+   carried the token is hidden from the app and replayed, once, when the
+   body can be sent again. */
+static void status_line(struct hop *in, const char *b, size_t len)
+{
+	long code = 0;
+	size_t i = 5;
+
+	if(!in->at_status || len < 12 || memcmp(b, "HTTP/", 5))
+		return;
+	while(i < len && b[i] != ' ')
+		i++;
+	while(i < len && b[i] == ' ')
+		i++;
+	for(; i < len && b[i] >= '0' && b[i] <= '9'; i++)
+		code = code * 10 + (b[i] - '0');
+	if(code >= 100 && code < 200) {
+		/* interim: the real status follows */
+		if(in->skip_interim)
+			in->skipping = 1;
+		else
+			in->interim_seen = 1;
+		return;
+	}
+	in->at_status = 0;
+	if(code != 401 || !in->carrying || !in->may_replay)
+		return;
+	if(!rewind_body(in)) {
+		ts_log("profile %s: the server refused the token (HTTP 401), but the "
+		       "request body cannot be sent again; not replaying it",
+		       in->p->name);
+		in->may_replay = 0;
+		return;
+	}
+	in->swallow = 1;
+	in->skip_interim = in->interim_seen;
+}
+
+static size_t on_write(char *b, size_t size, size_t n, void *userp)
+{
+	struct hop *in = userp;
+
+	status_line(in, b, size * n);
+	if(in->swallow)
+		return 0;	/* a swallowed attempt ends here; it is replayed */
+	if(in->skipping)
+		return size * n;
+	return deliver_write(in, b, size, n);
+}
+
+static size_t on_header(char *b, size_t size, size_t n, void *userp)
+{
+	struct hop *in = userp;
+	int end = (size * n == 2 && b[0] == '\r' && b[1] == '\n') ||
+		  (size * n == 1 && b[0] == '\n');
+
+	status_line(in, b, size * n);
+	if(in->swallow)
+		return 0;
+	if(end)
+		in->at_status = 1;	/* a next response may follow */
+	if(in->skipping) {
+		if(end)
+			in->skipping = 0;
+		return size * n;
+	}
+	return deliver_header(in, b, size, n);
+}
 
 /* Runs before every request of the transfer, redirects included: a hop
    whose URL still belongs to the profile carries the token, any other
@@ -106,6 +284,7 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 			 same ? "token carried" : "token withheld");
 	}
 	in->hops++;
+	in->at_status = 1;
 	if(in->hs && in->hs->prereq)
 		return in->hs->prereq(in->hs->prereq_data, ip, local_ip, port,
 				      local_port);
@@ -119,9 +298,8 @@ CURLcode ts_transfer(CURL *h)
 	struct ts_handle *hs;
 	struct ts_profile *p;
 	const struct ts_pattern *pat = NULL;
-	struct curl_slist *hdrs = NULL;
 	struct hop in;
-	char *tok = NULL, *value = NULL, *cookie = NULL, *url = NULL;
+	char *tok = NULL, *value = NULL;
 	char *effective = NULL, err[512], where[300];
 	const char *app_url;
 	size_t len = 0;
@@ -186,11 +364,6 @@ CURLcode ts_transfer(CURL *h)
 					       CURLE_LOGIN_DENIED;
 	}
 
-	value = ts_inject_value(&p->inject, tok, len);
-	ts_free_secret(&tok);
-	result = CURLE_OUT_OF_MEMORY;
-	if(!value)
-		goto out;
 	memset(&in, 0, sizeof(in));
 	in.c = c;
 	in.h = h;
@@ -198,35 +371,15 @@ CURLcode ts_transfer(CURL *h)
 	in.e = e;
 	in.p = p;
 	in.app_url = app_url;
-	in.carrying = 1;
-	switch(p->inject.kind) {
-	case TS_INJECT_HEADER:
-		hdrs = ts_merge_headers(hs ? hs->headers : NULL, p->inject.name,
-					value);
-		/* "Name:" with no value makes libcurl send no such header: the
-		   list for hops that must not carry the token */
-		in.without = ts_merge_headers(hs ? hs->headers : NULL,
-					      p->inject.name, "");
-		if(!hdrs || !in.without)
-			goto out;
-		in.with = hdrs;
-		c->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		break;
-	case TS_INJECT_COOKIE:
-		cookie = ts_merge_cookie(hs ? hs->cookie : NULL, p->inject.name,
-					 value);
-		if(!cookie)
-			goto out;
-		in.cookie = cookie;
-		c->curl_easy_setopt(h, CURLOPT_COOKIE, cookie);
-		break;
-	case TS_INJECT_QUERY:
-		url = ts_merge_query(app_url, p->inject.name, value);
-		if(!url)
-			goto out;
-		c->curl_easy_setopt(h, CURLOPT_URL, url);
-		break;
-	}
+	in.may_replay = 1;
+	in.tok = tok;
+	in.tok_len = len;
+	tok = NULL;
+	result = CURLE_OUT_OF_MEMORY;
+	value = ts_inject_value(&p->inject, in.tok, len);
+	if(!value || inject(&in, value))
+		goto out;
+	ts_free_secret(&value);
 	/* every request of the transfer, each redirect hop included, passes
 	   through on_prereq, which decides whether that hop carries the
 	   token */
@@ -236,10 +389,42 @@ CURLcode ts_transfer(CURL *h)
 	if(!in.guarded)
 		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
 			 "redirects are not checked hop by hop", p->name);
+	c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	c->curl_easy_setopt(h, CURLOPT_WRITEDATA, &in);
+	c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	c->curl_easy_setopt(h, CURLOPT_HEADERDATA, &in);
 	ts_debug("profile %s: injecting %s %s (%zu-char token)", p->name,
 		 ts_inject_kind_name(p->inject.kind), p->inject.name, len);
 
-	result = c->curl_easy_perform(h);
+	for(;;) {
+		result = c->curl_easy_perform(h);
+		if(!in.swallow)
+			break;
+		/* the token was refused: forget it (if still current), get
+		   another and send the request once more */
+		in.may_replay = 0;
+		ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
+			 p->name);
+		in_engine = 1;
+		ts_engine_invalidate(p, in.tok, in.tok_len);
+		drop_injection(&in);
+		rc = ts_engine_token(p, app_url, 0, &tok, &len, err, sizeof(err));
+		in_engine = 0;
+		if(rc != TOKENSHIM_OK) {
+			fail_msg(hs, err);
+			result = rc == TOKENSHIM_ECONNECT ? CURLE_COULDNT_CONNECT :
+							  CURLE_LOGIN_DENIED;
+			goto restore;
+		}
+		in.tok = tok;
+		in.tok_len = len;
+		tok = NULL;
+		value = ts_inject_value(&p->inject, in.tok, len);
+		result = CURLE_OUT_OF_MEMORY;
+		if(!value || inject(&in, value))
+			goto restore;
+		ts_free_secret(&value);
+	}
 	if(result == CURLE_OK) {
 		long code = 0;
 
@@ -249,8 +434,14 @@ CURLcode ts_transfer(CURL *h)
 			ts_engine_touch(p);
 	}
 
+restore:
 	/* Put the app's own settings back, so that its next transfer on this
 	   handle starts from what it set, not from what we added. */
+	c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs ? hs->write_fn : NULL);
+	c->curl_easy_setopt(h, CURLOPT_WRITEDATA,
+			    hs && hs->write_data_set ? hs->write_data : stdout);
+	c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs ? hs->header_fn : NULL);
+	c->curl_easy_setopt(h, CURLOPT_HEADERDATA, hs ? hs->header_data : NULL);
 	if(in.guarded) {
 		c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 				    hs ? hs->prereq : NULL);
@@ -271,10 +462,8 @@ CURLcode ts_transfer(CURL *h)
 		break;
 	}
 out:
-	ts_slist_free(&hdrs);
-	ts_slist_free(&in.without);
-	ts_free_secret(&cookie);
-	ts_free_secret(&url);
+	drop_injection(&in);
+	ts_free_secret(&tok);
 	ts_free_secret(&value);
 	free(effective);
 	return result;

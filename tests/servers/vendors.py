@@ -11,6 +11,7 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/next-token?value=V  the next login issues V as its token
   POST /_ts/forget-refresh      every refresh token issued is refused
   POST /_ts/huge                the next login answers 2 MiB of JSON
+  POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -70,6 +71,7 @@ class State:
         self.fail_status = 503
         self.next_token = None
         self.huge_next = False
+        self.reject_all = False
         self.api_keys = dict(u.split(":", 1) for u in args.api_key)
         self.resolve_access = {}     # access token -> user
         self.resolve_refresh = {}    # refresh token -> user
@@ -206,6 +208,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.fail_next = int(q.get("n", ["1"])[0])
                 st.fail_status = int(q.get("status", ["503"])[0])
                 return self._send(200, {"fail_next": st.fail_next})
+            if url.path == "/_ts/reject-all":
+                st.reject_all = q.get("on", ["1"])[0] == "1"
+                return self._send(200, {"reject_all": st.reject_all})
             if url.path == "/_ts/huge":
                 st.huge_next = True
                 return self._send(200, {"huge_next": True})
@@ -222,6 +227,8 @@ class Handler(BaseHTTPRequestHandler):
     def _nb_session(self, st):
         tok = self.headers.get("token")
         with st.lock:
+            if st.reject_all:
+                return tok, None
             return tok, st.tokens.get(tok) if tok else None
 
     def _netbrain(self, path, body, st):
@@ -596,6 +603,8 @@ def main():
     ap.add_argument("--auth-source", default=None)
     ap.add_argument("--client-id", default="tokenshim-client")
     ap.add_argument("--client-secret", default="client-s3cret")
+    ap.add_argument("--tls-cert", default=None, help="serve HTTPS")
+    ap.add_argument("--tls-key", default=None)
     args = ap.parse_args()
     if args.blackhole:
         return blackhole(args.port_file)
@@ -603,6 +612,11 @@ def main():
         args.user = ["admin:s3cret"]
     srv = ThreadingHTTPServer((args.bind, 0), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.st = State(args)
     write_port(args.port_file, srv.server_address[1])
     srv.serve_forever()
