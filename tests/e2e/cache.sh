@@ -142,4 +142,26 @@ if [ "$(id -u)" = 0 ]; then
 	expect_match "a directory owned by someone else is refused" "$out" 'is owned by someone else'
 fi
 
+# --- a full or read-only disk: one diagnostic, memory only, no failure
+mnt="$T/mnt"
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=64k,mode=700 tmpfs "$mnt" 2>/dev/null; then
+	mkdir -m 700 "$mnt/cache"
+	dd if=/dev/zero of="$mnt/fill" bs=4k count=64 2>/dev/null
+	out=$(TOKENSHIM_CACHE_DIR="$mnt/cache" tsexec -c "$T/nb.conf" -- "$CURL_BIN" -sS \
+		-w '%{http_code}' -o /dev/null "$API/V1/Other?full=1" -o /dev/null "$API/V1/Other?full=2" 2>&1)
+	expect_match "a full disk: the requests succeed" "$out" '200200$'
+	expect_eq "with one diagnostic" "$(printf '%s\n' "$out" | grep -c 'keeping tokens in memory only')" 1
+	expect_match "that says why" "$out" 'No space left on device'
+	rm -f "$mnt/fill"
+	mount -o remount,ro "$mnt"
+	out=$(TOKENSHIM_CACHE_DIR="$mnt/cache" tsexec -c "$T/nb.conf" -- "$CURL_BIN" -sS \
+		-w '%{http_code}' -o /dev/null "$API/V1/Other?ro=1" 2>&1)
+	expect_match "a read-only disk: the request succeeds" "$out" '200$'
+	expect_match "with one diagnostic" "$out" 'Read-only file system\); keeping tokens in memory only'
+	umount "$mnt"
+else
+	echo "# full and read-only disk cases not run: this machine cannot mount a tmpfs"
+fi
+
 finish

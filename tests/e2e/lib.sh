@@ -46,6 +46,7 @@ failed=0
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	umount "$T/mnt" 2>/dev/null	# cache.sh's small disk, if a case died
 	rm -rf "$T"
 }
 trap cleanup EXIT
