@@ -189,6 +189,28 @@ int pv_oauth_answer(const struct tokenshim_services *svc,
 	return rc;
 }
 
+int pv_oauth_post(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		  const char *url, const char *extra_header, tokenshim_buf **form,
+		  const char *step, const struct tokenshim_token *old,
+		  struct tokenshim_token *out, char *errbuf)
+{
+	static const char *const token_keys[] = { "access_token", NULL };
+	const char *hdrs[4] = {
+		"Content-Type: application/x-www-form-urlencoded",
+		"Accept: application/json", extra_header, NULL
+	};
+	struct tokenshim_http_resp r;
+	int rc = pv_send_buf(ctx, svc, "POST", url, hdrs, form, &r, step, errbuf);
+
+	if(rc != TOKENSHIM_OK)
+		return rc;
+	rc = pv_oauth_answer(svc, &r, step, token_keys, 1,
+			     old ? old->extra : NULL, old ? old->extra_len : 0,
+			     out, errbuf);
+	svc->http_free(&r);
+	return rc;
+}
+
 int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		  const char *base)
 {

@@ -47,6 +47,15 @@ int pv_oauth_answer(const struct tokenshim_services *svc,
 		    const char *old_refresh, size_t old_refresh_len,
 		    struct tokenshim_token *out, char *errbuf);
 
+/* Posts the form in *form (freed here) to url with the OAuth2 form
+   headers plus extra_header (or NULL), and reads the answer as
+   pv_oauth_answer does with access_token, keeping refresh tokens (old's
+   when the answer brings none). */
+int pv_oauth_post(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		  const char *url, const char *extra_header, tokenshim_buf **form,
+		  const char *step, const struct tokenshim_token *old,
+		  struct tokenshim_token *out, char *errbuf);
+
 /* Non-zero when secret key base is set in any of its forms. */
 int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		  const char *base);

@@ -28,8 +28,6 @@ static const struct tokenshim_key keys[] = {
 	{NULL, NULL, 0}
 };
 
-static const char *const token_keys[] = { "access_token", NULL };
-
 static int o2_validate(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		       char *errbuf)
 {
@@ -118,11 +116,6 @@ static int token_call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      struct tokenshim_token *out, char *errbuf)
 {
 	const char *id = svc->config(ctx, "client_id");
-	const char *hdrs[4] = {
-		"Content-Type: application/x-www-form-urlencoded",
-		"Accept: application/json", NULL, NULL
-	};
-	struct tokenshim_http_resp r;
 	char *secret = NULL, *basic = NULL, serr[TOKENSHIM_ERRBUF_SIZE];
 	int rc;
 
@@ -139,7 +132,6 @@ static int token_call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			svc->buf_free(form);
 			return TOKENSHIM_ENOMEM;
 		}
-		hdrs[2] = basic;
 	}
 	else if(id) {
 		svc->buf_form(*form, "client_id", id);
@@ -147,15 +139,9 @@ static int token_call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			svc->buf_form(*form, "client_secret", secret);
 	}
 	svc->free(secret);
-	rc = pv_send_buf(ctx, svc, "POST", svc->config(ctx, "token_url"), hdrs,
-			 form, &r, step, errbuf);
+	rc = pv_oauth_post(ctx, svc, svc->config(ctx, "token_url"), basic, form,
+			   step, old, out, errbuf);
 	svc->free(basic);
-	if(rc != TOKENSHIM_OK)
-		return rc;
-	rc = pv_oauth_answer(svc, &r, step, token_keys, 1,
-			     old ? old->extra : NULL, old ? old->extra_len : 0,
-			     out, errbuf);
-	svc->http_free(&r);
 	return rc;
 }
 

@@ -24,21 +24,13 @@ static const struct tokenshim_key keys[] = {
 	{NULL, NULL, 0}
 };
 
-static const char *const token_keys[] = { "access_token", NULL };
-
 /* Posts the form to {url}/oauth/token and reads the answer. */
 static int token_call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      tokenshim_buf **form, const char *step,
 		      const struct tokenshim_token *old,
 		      struct tokenshim_token *out, char *errbuf)
 {
-	static const char *const hdrs[] = {
-		"Content-Type: application/x-www-form-urlencoded",
-		"Accept: application/json", NULL
-	};
-	struct tokenshim_http_resp r;
 	char url[2048], *secret = NULL, serr[TOKENSHIM_ERRBUF_SIZE];
-	int rc;
 
 	if(svc->secret(ctx, "client_secret", &secret, serr)) {
 		svc->buf_free(form);
@@ -49,14 +41,7 @@ static int token_call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	svc->buf_form(*form, "client_secret", secret);
 	svc->free(secret);
 	pv_url(url, sizeof(url), svc->config(ctx, "url"), "/oauth/token");
-	rc = pv_send_buf(ctx, svc, "POST", url, hdrs, form, &r, step, errbuf);
-	if(rc != TOKENSHIM_OK)
-		return rc;
-	rc = pv_oauth_answer(svc, &r, step, token_keys, 1,
-			     old ? old->extra : NULL, old ? old->extra_len : 0,
-			     out, errbuf);
-	svc->http_free(&r);
-	return rc;
+	return pv_oauth_post(ctx, svc, url, NULL, form, step, old, out, errbuf);
 }
 
 static int rs_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,

@@ -9,15 +9,7 @@
 start_server nb --user admin:s3cret --login-delay 0.5
 P=$nb_PORT
 API="http://localhost:$P/ServicesAPI/API"
-conf "$T/nb.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = $API
-username = admin
-password = s3cret
-timeout = 5
-CONF
+nb_profile nb "http://localhost:$P/ServicesAPI/*" "timeout = 5" | conf "$T/nb.conf"
 nb() { tsexec -c "$T/nb.conf" -- "$CURL_BIN" -sS -o /dev/null -w '%{http_code}\n' "$@"; }
 
 # --- 20 sequential processes: 1 login
@@ -81,16 +73,7 @@ for how in garbage truncated tampered; do
 done
 
 # an entry copied to another profile's name fails authentication
-cat >>"$T/nb.conf" <<CONF
-
-[profile nb2]
-provider = netbrain
-match = http://localhost:$P/other/*
-url = $API
-username = admin
-password = s3cret
-authentication_id = AD
-CONF
+nb_profile nb2 "http://localhost:$P/other/*" "authentication_id = AD" >>"$T/nb.conf"
 nb "$API/V1/Other?copy=1" >/dev/null
 e1=$(entry)
 tsexec -c "$T/nb.conf" -- "$CURL_BIN" -sS -o /dev/null "http://localhost:$P/other/x"

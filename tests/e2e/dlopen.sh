@@ -6,14 +6,7 @@
 start_server nb --user admin:s3cret
 P=$nb_PORT
 API="http://localhost:$P/ServicesAPI/API"
-conf "$T/c.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = $API
-username = admin
-password = s3cret
-CONF
+nb_profile nb "http://localhost:$P/ServicesAPI/*" | conf "$T/c.conf"
 
 # --- dlopen, no LD_PRELOAD
 out=$(env -u LD_PRELOAD TOKENSHIM_CONFIG="$T/c.conf" \

@@ -6,16 +6,8 @@
 start_server nb --user admin:s3cret --tenant T1 --domain D1
 P=$nb_PORT
 API="http://localhost:$P/ServicesAPI/API"
-conf "$T/c.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = $API
-username = admin
-password = s3cret
-tenant_id = T1
-domain_id = D1
-CONF
+nb_profile nb "http://localhost:$P/ServicesAPI/*" "tenant_id = T1" "domain_id = D1" |
+	conf "$T/c.conf"
 
 cat >"$T/get.py" <<'PY'
 import io, sys

@@ -109,6 +109,17 @@ conf() {
 	chmod 600 "$1"
 }
 
+# nb_profile NAME MATCH [LINE...]: a profile for the NetBrain emulation on
+# $P (user admin, password s3cret), with any further key lines.
+nb_profile() {
+	printf '[profile %s]\nprovider = netbrain\nmatch = %s\n' "$1" "$2"
+	printf 'url = http://localhost:%s/ServicesAPI/API\n' "$P"
+	printf 'username = admin\npassword = s3cret\n'
+	shift 2
+	for line in "$@"; do printf '%s\n' "$line"; done
+	echo
+}
+
 # tsexec ARGS: tokenshim exec, for unmodified programs.
 tsexec() {
 	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$TS" exec "$@"

@@ -6,19 +6,13 @@
 
 start_server nb --user admin:s3cret
 P=$nb_PORT
-conf "$T/c.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = http://localhost:$P/ServicesAPI/API
-username = admin
-password = s3cret
-
+{ nb_profile nb "http://localhost:$P/ServicesAPI/*"; cat <<CONF
 [profile portal]
 provider = netbrain-portal
 match = http://localhost:$P/portal/*
 session = nb
 CONF
+} | conf "$T/c.conf"
 
 out=$(tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS "http://localhost:$P/portal/i/10017G" \
 	"http://localhost:$P/portal/i/10017G" "http://localhost:$P/portal/i/20042X?view=full" 2>"$T/err")

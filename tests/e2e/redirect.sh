@@ -10,38 +10,13 @@ P=$nb_PORT
 start_server far --bind 127.0.0.2
 F="http://127.0.0.2:$far_PORT"
 API="http://localhost:$P/ServicesAPI/API"
-conf "$T/c.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = $API
-username = admin
-password = s3cret
-
-[profile ck]
-provider = netbrain
-match = http://localhost:$P/ck/*
-url = $API
-username = admin
-password = s3cret
-cookie = nbsession={token}
-
-[profile qs]
-provider = netbrain
-match = http://localhost:$P/qs/*
-url = $API
-username = admin
-password = s3cret
-query = token={token}
-
-[profile bearer]
-provider = netbrain
-match = http://localhost:$P/bearer/*
-url = $API
-username = admin
-password = s3cret
-header = Authorization: Bearer {token}
-CONF
+{
+	nb_profile nb "http://localhost:$P/ServicesAPI/*"
+	nb_profile ck "http://localhost:$P/ck/*" "cookie = nbsession={token}"
+	nb_profile qs "http://localhost:$P/qs/*" "query = token={token}"
+	nb_profile bearer "http://localhost:$P/bearer/*" \
+		"header = Authorization: Bearer {token}"
+} | conf "$T/c.conf"
 far_saw() { received "127.0.0.2:$far_PORT" "$1" "$2"; }
 
 # header injection: -L to a foreign host

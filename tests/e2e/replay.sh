@@ -9,14 +9,7 @@
 start_server nb --user admin:s3cret
 P=$nb_PORT
 API="http://localhost:$P/ServicesAPI/API"
-conf "$T/c.conf" <<CONF
-[profile nb]
-provider = netbrain
-match = http://localhost:$P/ServicesAPI/*
-url = $API
-username = admin
-password = s3cret
-CONF
+nb_profile nb "http://localhost:$P/ServicesAPI/*" | conf "$T/c.conf"
 run() { tsexec -c "$T/c.conf" -- "$CURL_BIN" "$@"; }
 bodies() {
 	env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$P/_ts/requests" | "$PY" -c '
