@@ -157,11 +157,14 @@ void ts_pattern_free(struct ts_pattern *p)
 
 int ts_url_parse(const char *url, struct ts_url *u)
 {
-	const char *sep = strstr(url, "://"), *auth, *end, *path;
-	size_t slen;
-	char *host = NULL;
+	const char *sep = strstr(url, "://"), *auth, *end, *path, *h, *at;
+	const char *colon = NULL, *hend;
+	size_t slen, hlen, plen;
+	char *store;
+	long port = 0;
 
-	memset(u, 0, sizeof(*u));
+	u->host = u->path = u->heap = NULL;
+	u->port = 0;
 	/* A scheme is letters before "://" with no "/" or "?" before it. */
 	if(sep && (size_t)(sep - url) < sizeof(u->scheme) &&
 	   strcspn(url, "/?#") >= (size_t)(sep - url)) {
@@ -176,32 +179,67 @@ int ts_url_parse(const char *url, struct ts_url *u)
 		auth = url;
 	}
 	end = auth + strcspn(auth, "/?#");
-	if(split_authority(auth, (size_t)(end - auth), &host, &u->port) ||
-	   !*host) {
-		free(host);
-		return -1;
+	/* user:password@ is not part of the host */
+	at = memchr(auth, '@', (size_t)(end - auth));
+	h = at ? at + 1 : auth;
+	if(h < end && *h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if(!rb)
+			return -1;
+		h++;
+		hend = rb;
+		if(rb + 1 < end) {
+			if(rb[1] != ':')
+				return -1;
+			colon = rb + 1;
+		}
 	}
-	lower(host);
-	u->host = host;
-	if(!u->port)
-		u->port = ts_scheme_port(u->scheme);
+	else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hend = colon ? colon : end;
+	}
+	hlen = (size_t)(hend - h);
+	if(!hlen)
+		return -1;
+	if(colon) {
+		const char *p;
+
+		for(p = colon + 1; p < end; p++) {
+			if(*p < '0' || *p > '9')
+				return -1;
+			port = port * 10 + (*p - '0');
+			if(port > 65535)
+				return -1;
+		}
+	}
 	path = end;
-	if(*path == '/')
-		u->path = strndup(path, strcspn(path, "?#"));
-	else
-		u->path = strdup("/");
-	if(!u->path) {
-		ts_url_free(u);
-		return -1;
+	plen = *path == '/' ? strcspn(path, "?#") : 0;
+	store = u->space;
+	if(hlen + plen + 3 > sizeof(u->space)) {
+		store = u->heap = malloc(hlen + plen + 3);
+		if(!store)
+			return -1;
 	}
+	memcpy(store, h, hlen);
+	store[hlen] = '\0';
+	lower(store);
+	u->host = store;
+	u->path = store + hlen + 1;
+	if(plen)
+		memcpy(u->path, path, plen);
+	else
+		u->path[plen++] = '/';
+	u->path[plen] = '\0';
+	u->port = port ? (int)port : ts_scheme_port(u->scheme);
 	return 0;
 }
 
 void ts_url_free(struct ts_url *u)
 {
-	free(u->host);
-	free(u->path);
-	memset(u, 0, sizeof(*u));
+	free(u->heap);
+	u->heap = NULL;
+	u->host = u->path = NULL;
 }
 
 /* Glob where "*" matches any run of characters, "/" included. */

@@ -25,7 +25,8 @@ struct ts_url {
 	char *host;	/* lower case, IPv6 without brackets */
 	int port;
 	char *path;	/* "/" when the URL has none; no query, no fragment */
-	char *buf;	/* storage for host and path */
+	char *heap;	/* storage for host and path when space is short */
+	char space[512];	/* usual storage: no allocation per request */
 };
 
 /* Parses a pattern; returns 0, or -1 with the reason in errbuf. */

@@ -87,11 +87,7 @@ static int inject(struct hop *in, const char *value)
 	case TS_INJECT_HEADER:
 		in->with = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
 					    value);
-		/* "Name:" with no value makes libcurl send no such header: the
-		   list for hops that must not carry the token */
-		in->without = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
-					       "");
-		if(!in->with || !in->without)
+		if(!in->with)
 			return -1;
 		c->curl_easy_setopt(in->h, CURLOPT_HTTPHEADER, in->with);
 		break;
@@ -253,11 +249,25 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 	char *url = NULL, where[300];
 	int same;
 
-	c->curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
-	same = url && ts_engine_match(in->e, url, NULL) == in->p;
+	/* the first request is the app's own URL, which matched */
+	if(in->hops == 0)
+		same = 1;
+	else {
+		c->curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
+		same = url && ts_engine_match(in->e, url, NULL) == in->p;
+	}
 	if(same != in->carrying) {
 		switch(in->p->inject.kind) {
 		case TS_INJECT_HEADER:
+			/* "Name:" with no value makes libcurl send no such
+			   header: the list for hops that must not carry the
+			   token, built when a redirect first needs it */
+			if(!same && !in->without)
+				in->without = ts_merge_headers(in->hs ?
+					in->hs->headers : NULL,
+					in->p->inject.name, "");
+			if(!same && !in->without)
+				return CURL_PREREQFUNC_ABORT;
 			c->curl_easy_setopt(in->h, CURLOPT_HTTPHEADER,
 					    same ? in->with : in->without);
 			break;
