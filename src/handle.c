@@ -29,6 +29,7 @@ int ts_handle_tracks(CURLoption opt)
 	return opt == CURLOPT_URL || opt == CURLOPT_HTTPHEADER ||
 	       opt == CURLOPT_COOKIE || opt == CURLOPT_ERRORBUFFER ||
 	       opt == CURLOPT_REFERER || opt == CURLOPT_AUTOREFERER ||
+	       opt == CURLOPT_FOLLOWLOCATION ||
 	       opt == CURLOPT_PREREQFUNCTION || opt == CURLOPT_PREREQDATA ||
 	       opt == CURLOPT_WRITEFUNCTION || opt == CURLOPT_WRITEDATA ||
 	       opt == CURLOPT_HEADERFUNCTION || opt == CURLOPT_HEADERDATA ||
@@ -68,6 +69,7 @@ static void clear(struct ts_handle *s)
 	s->headers = NULL;
 	s->errbuf = NULL;
 	s->autoreferer = 0;
+	s->follow = 0;
 	s->prereq = NULL;
 	s->prereq_data = NULL;
 	s->write_fn = s->header_fn = NULL;
@@ -113,6 +115,9 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 		break;
 	case CURLOPT_AUTOREFERER:
 		s->autoreferer = lvalue;
+		break;
+	case CURLOPT_FOLLOWLOCATION:
+		s->follow = lvalue;
 		break;
 	case CURLOPT_PREREQFUNCTION:
 		s->prereq = (curl_prereq_callback)value;
@@ -211,6 +216,7 @@ void ts_handle_dup(CURL *from, CURL *to)
 	t->url = f->url ? strdup(f->url) : NULL;
 	t->referer = f->referer ? strdup(f->referer) : NULL;
 	t->autoreferer = f->autoreferer;
+	t->follow = f->follow;
 	t->prereq = f->prereq;
 	t->prereq_data = f->prereq_data;
 	t->write_fn = f->write_fn;

@@ -19,6 +19,7 @@ struct ts_handle {
 	char *errbuf;			/* CURLOPT_ERRORBUFFER, the app's */
 	char *referer;			/* CURLOPT_REFERER, copied */
 	long autoreferer;		/* CURLOPT_AUTOREFERER */
+	long follow;			/* CURLOPT_FOLLOWLOCATION */
 	curl_prereq_callback prereq;	/* CURLOPT_PREREQFUNCTION */
 	void *prereq_data;		/* CURLOPT_PREREQDATA */
 	/* what a replay must chain to, or rewind */

@@ -318,7 +318,9 @@ CURLcode ts_transfer(CURL *h)
 
 	if(!c)
 		return CURLE_FAILED_INIT;
-	memset(&in, 0, sizeof(in));
+	in.with = in.without = NULL;	/* what the "out" path frees */
+	in.cookie = NULL;
+	in.url = in.tok = NULL;
 	e = ts_engine();
 	if(!e->cfg.nprofiles || in_engine)
 		return c->curl_easy_perform(h);
@@ -390,13 +392,14 @@ CURLcode ts_transfer(CURL *h)
 	if(!value || inject(&in, value))
 		goto out;
 	ts_free_secret(&value);
-	/* every request of the transfer, each redirect hop included, passes
-	   through on_prereq, which decides whether that hop carries the
-	   token */
-	in.guarded = c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
+	/* when the transfer may follow redirects, every request of it, each
+	   hop included, passes through on_prereq, which decides whether that
+	   hop carries the token; a handle we know nothing of is guarded too */
+	in.guarded = (!hs || hs->follow) &&
+		     c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 					 on_prereq) == CURLE_OK &&
 		     c->curl_easy_setopt(h, CURLOPT_PREREQDATA, &in) == CURLE_OK;
-	if(!in.guarded)
+	if(!in.guarded && (!hs || hs->follow))
 		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
 			 "redirects are not checked hop by hop", p->name);
 	c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
