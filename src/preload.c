@@ -50,6 +50,7 @@ EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 
 	if(!c)
 		return CURLE_FAILED_INIT;
+	ts_transfer_hooked();
 	va_start(ap, opt);
 	rc = ts_setopt_forward(c->curl_easy_setopt, h, opt, ap);
 	va_end(ap);

@@ -16,6 +16,13 @@
 #include "transfer.h"
 
 static __thread int in_engine;
+static int hooked;
+
+void ts_transfer_hooked(void)
+{
+	if(!__atomic_load_n(&hooked, __ATOMIC_RELAXED))
+		__atomic_store_n(&hooked, 1, __ATOMIC_RELAXED);
+}
 
 int ts_in_engine(void)
 {
@@ -58,6 +65,7 @@ struct hop {
 	const char *cookie;		/* the app's cookie plus the token */
 	int carrying;			/* the hop being sent has the token */
 	int guarded;			/* on_prereq is installed */
+	int wrapped;			/* on_write and on_header are */
 	int referer_set;		/* we replaced the Referer */
 	int hops;
 	/* 401 replay */
@@ -383,7 +391,9 @@ CURLcode ts_transfer(CURL *h)
 	in.e = e;
 	in.p = p;
 	in.app_url = app_url;
-	in.may_replay = 1;
+	/* wrapping the app's callbacks needs to know them all */
+	in.wrapped = hs && __atomic_load_n(&hooked, __ATOMIC_RELAXED);
+	in.may_replay = in.wrapped;
 	in.tok = tok;
 	in.tok_len = len;
 	tok = NULL;
@@ -395,17 +405,19 @@ CURLcode ts_transfer(CURL *h)
 	/* when the transfer may follow redirects, every request of it, each
 	   hop included, passes through on_prereq, which decides whether that
 	   hop carries the token; a handle we know nothing of is guarded too */
-	in.guarded = (!hs || hs->follow) &&
+	in.guarded = hs && hs->follow &&
 		     c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 					 on_prereq) == CURLE_OK &&
 		     c->curl_easy_setopt(h, CURLOPT_PREREQDATA, &in) == CURLE_OK;
-	if(!in.guarded && (!hs || hs->follow))
+	if(!in.guarded && hs && hs->follow)
 		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
 			 "redirects are not checked hop by hop", p->name);
-	c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	c->curl_easy_setopt(h, CURLOPT_WRITEDATA, &in);
-	c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	c->curl_easy_setopt(h, CURLOPT_HEADERDATA, &in);
+	if(in.wrapped) {
+		c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+		c->curl_easy_setopt(h, CURLOPT_WRITEDATA, &in);
+		c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		c->curl_easy_setopt(h, CURLOPT_HEADERDATA, &in);
+	}
 	ts_debug("profile %s: injecting %s %s (%zu-char token)", p->name,
 		 ts_inject_kind_name(p->inject.kind), p->inject.name, len);
 
@@ -450,11 +462,13 @@ CURLcode ts_transfer(CURL *h)
 restore:
 	/* Put the app's own settings back, so that its next transfer on this
 	   handle starts from what it set, not from what we added. */
-	c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs ? hs->write_fn : NULL);
-	c->curl_easy_setopt(h, CURLOPT_WRITEDATA,
-			    hs && hs->write_data_set ? hs->write_data : stdout);
-	c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs ? hs->header_fn : NULL);
-	c->curl_easy_setopt(h, CURLOPT_HEADERDATA, hs ? hs->header_data : NULL);
+	if(in.wrapped) {
+		c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
+		c->curl_easy_setopt(h, CURLOPT_WRITEDATA,
+				    hs->write_data_set ? hs->write_data : stdout);
+		c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs->header_fn);
+		c->curl_easy_setopt(h, CURLOPT_HEADERDATA, hs->header_data);
+	}
 	if(in.guarded) {
 		c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 				    hs ? hs->prereq : NULL);

@@ -16,4 +16,10 @@ CURLcode ts_transfer(CURL *h);
    libcurl; the hooks then pass calls straight through. */
 int ts_in_engine(void);
 
+/* Called by the setopt hook: the process's libcurl calls reach tokenshim,
+   so every option of every handle is seen. A host that dlopen'ed us sees
+   only what it passes through tokenshim_easy_setopt, and its own write,
+   header and pre-request callbacks must then be left alone. */
+void ts_transfer_hooked(void);
+
 #endif

@@ -82,6 +82,8 @@ int main(int argc, char **argv)
 	CHECK(perform(h) == CURLE_OK, "tokenshim_easy_perform succeeds");
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	CHECK(code == 200, "the NetBrain request succeeds (HTTP %ld)", code);
+	CHECK(got > 0, "the host's own write callback got the body (%zu bytes)",
+	      got);
 
 	/* the app's own headers, set through tokenshim_easy_setopt, are merged
 	   and restored */
