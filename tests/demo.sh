@@ -129,8 +129,9 @@ echo
 echo "== the same NetBrain call without tokenshim"
 curl -sS -w '  -> HTTP %{http_code}\n' "$API/V1/CMDB/Devices"
 echo
-echo "== a wrong password"
-DEMO_PASSWORD=nope "$top/tokenshim" exec -c "$T/tokenshim.conf" -- \
+echo "== a wrong password (with an empty cache, so that a login happens)"
+DEMO_PASSWORD=nope TOKENSHIM_CACHE_DIR="$T/cache2" \
+	"$top/tokenshim" exec -c "$T/tokenshim.conf" -- \
 	curl -sS "$API/V1/CMDB/Devices" 2>&1
 echo "  -> curl exit code $?"
 echo
