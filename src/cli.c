@@ -61,10 +61,8 @@ static void report(void *ctx, const char *msg)
 static int load(struct ts_engine *e, int *problems)
 {
 	char *path = ts_config_find();
-	const char *env = getenv("TOKENSHIM_CONFIG");
 	int rc = ts_engine_init(e, path, 1, report, problems);
 
-	(void)env;
 	free(path);
 	return rc;
 }

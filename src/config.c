@@ -376,7 +376,7 @@ int ts_config_parse(const char *path, const char *text, int check_mode,
 	struct ctx c = { NULL, report, rctx, cfg };
 	struct ts_kv *defs = NULL;
 	size_t ndefs = 0, i, j;
-	char *copy = strdup(text), *line, *save = NULL, *next;
+	char *copy = strdup(text), *line, *next;
 	struct ts_profile *cur = NULL;
 	int lineno = 0, in_defaults = 0, in_bad = 0, literal = 0;
 
@@ -387,7 +387,6 @@ int ts_config_parse(const char *path, const char *text, int check_mode,
 		free(copy);
 		return -1;
 	}
-	(void)save;
 	for(line = copy; line; line = next) {
 		char *s, *eq;
 
@@ -428,7 +427,9 @@ int ts_config_parse(const char *path, const char *text, int check_mode,
 		}
 		eq = strchr(s, '=');
 		if(!eq) {
-			problem(&c, lineno, "expected 'key = value', not '%s'", s);
+			/* the line itself is not shown: it may be a
+			   password that lost its "=" */
+			problem(&c, lineno, "expected 'key = value'");
 			if(cur)
 				cur->usable = -1;
 			continue;

@@ -131,11 +131,6 @@ static int find(const struct ts_json *j, const char *path)
 	}
 }
 
-int ts_json_has(const struct ts_json *j, const char *path)
-{
-	return find(j, path) >= 0;
-}
-
 static int hexval(char c)
 {
 	if(c >= '0' && c <= '9')

@@ -37,8 +37,6 @@ int ts_json_string(const struct ts_json *j, const char *path,
 		   char **out, size_t *outlen);
 /* Number at path (a JSON number primitive). Returns a TS_JSON_ code. */
 int ts_json_number(const struct ts_json *j, const char *path, double *out);
-/* Non-zero when path exists. */
-int ts_json_has(const struct ts_json *j, const char *path);
 
 /* Appends s as a JSON string literal, quotes included. */
 int ts_json_add_string(struct ts_buf *b, const char *s);

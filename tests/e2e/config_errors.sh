@@ -85,13 +85,14 @@ match = http://localhost:$P/dup/*
 url = $API
 username = admin
 password = s3cret
-just some words
+password s3cret
 CONF
 out=$("$TS" -c "$T/syntax.conf" check 2>&1)
 expect_match "a key outside any section" "$out" "syntax.conf:1: key 'stray' outside any section"
 expect_match "an unknown section" "$out" 'syntax.conf:2: unknown section \[server nb\]'
 expect_match "a duplicate key" "$out" "syntax.conf:5: profile dup: duplicate key 'provider' \\(first at line 4\\)"
 expect_match "a line that is no key = value" "$out" "syntax.conf:10: expected 'key = value'"
+expect_nomatch "without showing the line, which may hold a secret" "$out" 's3cret'
 
 # a literal secret in a file others can read is refused, as ssh does
 conf "$T/open.conf" <<CONF
