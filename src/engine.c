@@ -14,6 +14,7 @@
 #include "handle.h"
 #include "inject.h"
 #include "log.h"
+#include "multi.h"
 #include "provider.h"
 
 struct ts_slot {
@@ -53,6 +54,7 @@ static void fork_child(void)
 		ts_cache_ref_fork_child(&s->ref);
 	}
 	ts_handle_fork_child();
+	ts_multi_fork_child();
 }
 
 static void load_global(void)

@@ -36,6 +36,7 @@ struct ts_handle {
 	long upload;			/* CURLOPT_UPLOAD */
 	long post;			/* CURLOPT_POST */
 	int has_postfields;		/* POSTFIELDS, COPYPOSTFIELDS, MIMEPOST */
+	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_handle *next;		/* hash chain */
 };
 

@@ -12,6 +12,7 @@
 #include "elfdeps.h"
 #include "handle.h"
 #include "log.h"
+#include "multi.h"
 #include "real.h"
 #include "transfer.h"
 #include "vforward.h"
@@ -23,12 +24,23 @@ EXPORT CURLcode curl_easy_perform(CURL *h);
 EXPORT void curl_easy_reset(CURL *h);
 EXPORT CURL *curl_easy_duphandle(CURL *h);
 EXPORT void curl_easy_cleanup(CURL *h);
+EXPORT CURLMcode curl_multi_add_handle(CURLM *m, CURL *h);
+EXPORT CURLMcode curl_multi_remove_handle(CURLM *m, CURL *h);
+EXPORT CURLMcode curl_multi_perform(CURLM *m, int *running);
+EXPORT CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s,
+					  int ev, int *running);
+EXPORT CURLMcode curl_multi_socket_all(CURLM *m, int *running);
+EXPORT CURLMsg *curl_multi_info_read(CURLM *m, int *left);
+EXPORT CURLMcode curl_multi_cleanup(CURLM *m);
 EXPORT void *dlopen(const char *file, int mode);
 
 static void *const hooks[] = {
 	(void *)curl_easy_setopt, (void *)curl_easy_perform,
 	(void *)curl_easy_reset, (void *)curl_easy_duphandle,
-	(void *)curl_easy_cleanup,
+	(void *)curl_easy_cleanup, (void *)curl_multi_add_handle,
+	(void *)curl_multi_remove_handle, (void *)curl_multi_perform,
+	(void *)curl_multi_socket_action, (void *)curl_multi_socket_all,
+	(void *)curl_multi_info_read, (void *)curl_multi_cleanup,
 };
 
 static const struct ts_curl *real(void)
@@ -60,12 +72,18 @@ EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 EXPORT CURLcode curl_easy_perform(CURL *h)
 {
 	const struct ts_curl *c = real();
+	CURLcode rc;
 
 	if(!c)
 		return CURLE_FAILED_INIT;
 	if(ts_in_engine())
 		return c->curl_easy_perform(h);
-	return ts_transfer(h);
+	/* libcurl's easy perform drives a multi handle of its own, through
+	   the same exported multi calls: those are not the app's */
+	ts_curl_enter();
+	rc = ts_transfer(h);
+	ts_curl_leave();
+	return rc;
 }
 
 EXPORT void curl_easy_reset(CURL *h)
@@ -86,8 +104,10 @@ EXPORT CURL *curl_easy_duphandle(CURL *h)
 	if(!c || !c->curl_easy_duphandle)
 		return NULL;
 	dup = c->curl_easy_duphandle(h);
-	if(dup)
+	if(dup) {
 		ts_handle_dup(h, dup);
+		ts_multi_dup(h, dup);
+	}
 	return dup;
 }
 
@@ -97,8 +117,94 @@ EXPORT void curl_easy_cleanup(CURL *h)
 
 	if(!c)
 		return;
+	ts_multi_forget(h);
 	ts_handle_forget(h);
 	c->curl_easy_cleanup(h);
+}
+
+/* The multi interface. Calls libcurl makes of itself (its easy perform
+   drives a multi handle, DNS-over-HTTPS adds handles) pass straight on. */
+#define MULTI_REAL(fn)                                                  \
+	const struct ts_curl *c = real();                               \
+	if(!c || !c->fn)                                                \
+		return CURLM_INTERNAL_ERROR
+
+EXPORT CURLMcode curl_multi_add_handle(CURLM *m, CURL *h)
+{
+	MULTI_REAL(curl_multi_add_handle);
+	if(ts_curl_inside())
+		return c->curl_multi_add_handle(m, h);
+	return ts_multi_add(c, m, h);
+}
+
+EXPORT CURLMcode curl_multi_remove_handle(CURLM *m, CURL *h)
+{
+	MULTI_REAL(curl_multi_remove_handle);
+	if(ts_curl_inside())
+		return c->curl_multi_remove_handle(m, h);
+	return ts_multi_remove(c, m, h);
+}
+
+EXPORT CURLMcode curl_multi_perform(CURLM *m, int *running)
+{
+	CURLMcode rc;
+
+	MULTI_REAL(curl_multi_perform);
+	if(ts_curl_inside())
+		return c->curl_multi_perform(m, running);
+	ts_curl_enter();
+	rc = c->curl_multi_perform(m, running);
+	ts_curl_leave();
+	ts_multi_after(c, m, rc, running);
+	return rc;
+}
+
+EXPORT CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s,
+					  int ev, int *running)
+{
+	CURLMcode rc;
+
+	MULTI_REAL(curl_multi_socket_action);
+	if(ts_curl_inside())
+		return c->curl_multi_socket_action(m, s, ev, running);
+	ts_curl_enter();
+	rc = c->curl_multi_socket_action(m, s, ev, running);
+	ts_curl_leave();
+	ts_multi_after(c, m, rc, running);
+	return rc;
+}
+
+EXPORT CURLMcode curl_multi_socket_all(CURLM *m, int *running)
+{
+	CURLMcode rc;
+
+	MULTI_REAL(curl_multi_socket_all);
+	if(ts_curl_inside())
+		return c->curl_multi_socket_all(m, running);
+	ts_curl_enter();
+	rc = c->curl_multi_socket_all(m, running);
+	ts_curl_leave();
+	ts_multi_after(c, m, rc, running);
+	return rc;
+}
+
+EXPORT CURLMsg *curl_multi_info_read(CURLM *m, int *left)
+{
+	const struct ts_curl *c = real();
+
+	if(!c || !c->curl_multi_info_read)
+		return NULL;
+	if(ts_curl_inside())
+		return c->curl_multi_info_read(m, left);
+	return ts_multi_info_read(c, m, left);
+}
+
+EXPORT CURLMcode curl_multi_cleanup(CURLM *m)
+{
+	MULTI_REAL(curl_multi_cleanup);
+	if(ts_curl_inside())
+		return c->curl_multi_cleanup(m);
+	return ts_multi_cleanup(c, m);
 }
 
 /* PHP loads curl.so with RTLD_DEEPBIND, so curl.so would call its own

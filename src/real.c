@@ -66,6 +66,13 @@ static int fill(void *lib)
 	R(curl_easy_strerror);
 	R(curl_slist_append);
 	R(curl_slist_free_all);
+	R(curl_multi_add_handle);
+	R(curl_multi_remove_handle);
+	R(curl_multi_info_read);
+	R(curl_multi_cleanup);
+	R(curl_multi_perform);
+	R(curl_multi_socket_action);
+	R(curl_multi_socket_all);
 #undef R
 	if(!t.curl_easy_init || !t.curl_easy_setopt || !t.curl_easy_perform ||
 	   !t.curl_easy_cleanup || !t.curl_easy_getinfo ||

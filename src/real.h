@@ -22,6 +22,15 @@ struct ts_curl {
 	struct curl_slist *(*curl_slist_append)(struct curl_slist *,
 						const char *);
 	void (*curl_slist_free_all)(struct curl_slist *);
+	/* the multi interface, for the hooks that pass it on */
+	CURLMcode (*curl_multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*curl_multi_remove_handle)(CURLM *, CURL *);
+	CURLMsg *(*curl_multi_info_read)(CURLM *, int *);
+	CURLMcode (*curl_multi_cleanup)(CURLM *);
+	CURLMcode (*curl_multi_perform)(CURLM *, int *);
+	CURLMcode (*curl_multi_socket_action)(CURLM *, curl_socket_t, int,
+					      int *);
+	CURLMcode (*curl_multi_socket_all)(CURLM *, int *);
 };
 
 /* The real functions, or NULL when no libcurl can be found in the

@@ -29,6 +29,23 @@ int ts_in_engine(void)
 	return in_engine;
 }
 
+static __thread int inside;
+
+int ts_curl_inside(void)
+{
+	return inside || in_engine;
+}
+
+void ts_curl_enter(void)
+{
+	inside++;
+}
+
+void ts_curl_leave(void)
+{
+	inside--;
+}
+
 /* Reports a failure the way libcurl would: in the app's error buffer, and
    as a one-line diagnostic. */
 static void fail_msg(const struct ts_handle *hs, const char *msg)
@@ -52,14 +69,20 @@ static void url_host(const char *url, char *out, size_t len)
 		snprintf(out, len, "(unparsable URL)");
 }
 
-/* One injected transfer, as its redirect hops see it. */
-struct hop {
+/* One injected transfer, as its redirect hops see it. An easy transfer
+   keeps it on the stack for the length of curl_easy_perform; a multi
+   transfer on the heap, from curl_multi_add_handle to its end. */
+struct ts_xfer {
 	const struct ts_curl *c;
 	CURL *h;
 	struct ts_handle *hs;
 	struct ts_engine *e;
 	struct ts_profile *p;
 	const char *app_url;
+	char *effective;		/* app_url when read back from libcurl */
+	int *replays;			/* counts swallowed attempts (multi) */
+	CURLcode failed;		/* no token: the code the app gets */
+	char *why;			/* and the reason, for its error buffer */
 	struct curl_slist *with;	/* the app's headers plus the token */
 	struct curl_slist *without;	/* the app's headers plus "Name:" */
 	const char *cookie;		/* the app's cookie plus the token */
@@ -85,7 +108,7 @@ struct hop {
 
 /* Builds the app's settings plus the token, and sets them on the handle.
    Returns 0, or -1 when out of memory. */
-static int inject(struct hop *in, const char *value)
+static int inject(struct ts_xfer *in, const char *value)
 {
 	const struct ts_curl *c = in->c;
 	const struct ts_inject *ij = &in->p->inject;
@@ -120,7 +143,7 @@ static int inject(struct hop *in, const char *value)
 	return 0;
 }
 
-static void drop_injection(struct hop *in)
+static void drop_injection(struct ts_xfer *in)
 {
 	ts_slist_free(&in->with);
 	ts_slist_free(&in->without);
@@ -132,7 +155,7 @@ static void drop_injection(struct hop *in)
 /* Can the request body be sent again? A body libcurl keeps (POSTFIELDS,
    mime) or none at all: yes. A body from a read callback: only when it
    rewinds, which is tried now, as libcurl would for a multi-pass auth. */
-static int rewind_body(struct hop *in)
+static int rewind_body(struct ts_xfer *in)
 {
 	struct ts_handle *hs = in->hs;
 
@@ -148,7 +171,7 @@ static int rewind_body(struct hop *in)
 	return 0;
 }
 
-static size_t deliver_write(struct hop *in, char *b, size_t size, size_t n)
+static size_t deliver_write(struct ts_xfer *in, char *b, size_t size, size_t n)
 {
 	struct ts_handle *hs = in->hs;
 	void *out = hs && hs->write_data_set ? hs->write_data : stdout;
@@ -161,7 +184,7 @@ static size_t deliver_write(struct hop *in, char *b, size_t size, size_t n)
 /* As libcurl would: the app's header callback; else, when it gave only
    CURLOPT_HEADERDATA, its write callback (or fwrite) on that; else
    nothing. */
-static size_t deliver_header(struct hop *in, char *b, size_t size, size_t n)
+static size_t deliver_header(struct ts_xfer *in, char *b, size_t size, size_t n)
 {
 	struct ts_handle *hs = in->hs;
 
@@ -178,7 +201,7 @@ static size_t deliver_header(struct hop *in, char *b, size_t size, size_t n)
 /* Looks at the first bytes of each response: a 401 to a request that
    carried the token is hidden from the app and replayed, once, when the
    body can be sent again. */
-static void status_line(struct hop *in, const char *b, size_t len)
+static void status_line(struct ts_xfer *in, const char *b, size_t len)
 {
 	long code = 0;
 	size_t i = 5;
@@ -211,11 +234,13 @@ static void status_line(struct hop *in, const char *b, size_t len)
 	}
 	in->swallow = 1;
 	in->skip_interim = in->interim_seen;
+	if(in->replays)
+		(*in->replays)++;
 }
 
 static size_t on_write(char *b, size_t size, size_t n, void *userp)
 {
-	struct hop *in = userp;
+	struct ts_xfer *in = userp;
 
 	status_line(in, b, size * n);
 	if(in->swallow)
@@ -227,7 +252,7 @@ static size_t on_write(char *b, size_t size, size_t n, void *userp)
 
 static size_t on_header(char *b, size_t size, size_t n, void *userp)
 {
-	struct hop *in = userp;
+	struct ts_xfer *in = userp;
 	int end = (size * n == 2 && b[0] == '\r' && b[1] == '\n') ||
 		  (size * n == 1 && b[0] == '\n');
 
@@ -252,7 +277,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *userp)
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		     int local_port)
 {
-	struct hop *in = clientp;
+	struct ts_xfer *in = clientp;
 	const struct ts_curl *c = in->c;
 	char *url = NULL, where[300];
 	int same;
@@ -309,33 +334,77 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 	return CURL_PREREQFUNC_OK;
 }
 
-CURLcode ts_transfer(CURL *h)
+enum { XF_PASS, XF_READY, XF_FAIL };
+
+static CURLcode token_failure(int rc)
 {
-	const struct ts_curl *c = ts_real();
-	struct ts_engine *e;
-	struct ts_handle *hs;
-	struct ts_profile *p;
-	const struct ts_pattern *pat = NULL;
-	struct hop in;
-	char *tok = NULL, *value = NULL;
-	char *effective = NULL, err[512], where[300];
-	const char *app_url;
+	return rc == TOKENSHIM_ECONNECT ? CURLE_COULDNT_CONNECT :
+					  CURLE_LOGIN_DENIED;
+}
+
+/* The profile's token, into in->tok. The provider's own requests pass
+   through the hooks untouched meanwhile. */
+static int get_token(struct ts_xfer *in, char *err, size_t errlen)
+{
+	char *tok = NULL;
 	size_t len = 0;
-	CURLcode result;
 	int rc;
 
-	if(!c)
-		return CURLE_FAILED_INIT;
-	in.with = in.without = NULL;	/* what the "out" path frees */
-	in.cookie = NULL;
-	in.url = in.tok = NULL;
-	e = ts_engine();
-	if(!e->cfg.nprofiles || in_engine)
-		return c->curl_easy_perform(h);
+	in_engine = 1;
+	rc = ts_engine_token(in->p, in->app_url, 0, &tok, &len, err, errlen);
+	in_engine = 0;
+	if(rc == TOKENSHIM_OK) {
+		in->tok = tok;
+		in->tok_len = len;
+	}
+	return rc;
+}
 
-	hs = ts_handle_get(h, 0);
-	app_url = hs ? hs->url : NULL;
-	if(!app_url) {
+/* Puts in->tok on the handle, as the profile says it travels. */
+static CURLcode arm(struct ts_xfer *in)
+{
+	char *value = ts_inject_value(&in->p->inject, in->tok, in->tok_len);
+	int rc = value ? inject(in, value) : -1;
+
+	ts_free_secret(&value);
+	return rc ? CURLE_OUT_OF_MEMORY : CURLE_OK;
+}
+
+static void release(struct ts_xfer *in)
+{
+	drop_injection(in);
+	free(in->effective);
+	free(in->why);
+	in->effective = in->why = NULL;
+}
+
+/* Matches h's URL to a profile, gets its token and injects it. XF_PASS: h
+   goes out as the app set it. XF_FAIL: there is no token; *result and err
+   say why, and in keeps only what release() frees. XF_READY: the transfer
+   may start; again() replaces a refused token, end() puts everything
+   back. */
+static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
+		 size_t errlen)
+{
+	const struct ts_curl *c = ts_real();
+	const struct ts_pattern *pat = NULL;
+	struct ts_handle *hs;
+	char where[300];
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->c = c;
+	in->h = h;
+	*result = CURLE_FAILED_INIT;
+	if(!c)
+		return XF_FAIL;
+	in->e = ts_engine();
+	if(!in->e->cfg.nprofiles || in_engine)
+		return XF_PASS;
+
+	hs = in->hs = ts_handle_get(h, 0);
+	in->app_url = hs ? hs->url : NULL;
+	if(!in->app_url) {
 		/* A handle whose options we did not see (a dlopen host): libcurl
 		   reports the URL it was given as the effective one until the
 		   transfer starts. */
@@ -343,141 +412,131 @@ CURLcode ts_transfer(CURL *h)
 
 		if(c->curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) ==
 		   CURLE_OK && eff && *eff)
-			effective = strdup(eff);
-		app_url = effective;
+			in->effective = strdup(eff);
+		in->app_url = in->effective;
 	}
-	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
-	if(!p) {
-		if(app_url && ts_debug_enabled()) {
-			url_host(app_url, where, sizeof(where));
+	in->p = in->app_url ? ts_engine_match(in->e, in->app_url, &pat) : NULL;
+	if(!in->p) {
+		if(in->app_url && ts_debug_enabled()) {
+			url_host(in->app_url, where, sizeof(where));
 			ts_debug("%s: no profile", where);
 		}
-		free(effective);
-		return c->curl_easy_perform(h);
+		release(in);
+		return XF_PASS;
 	}
 	if(ts_debug_enabled()) {
-		url_host(app_url, where, sizeof(where));
-		ts_debug("%s: profile %s (pattern %s)", where, p->name, pat->text);
+		url_host(in->app_url, where, sizeof(where));
+		ts_debug("%s: profile %s (pattern %s)", where, in->p->name,
+			 pat->text);
 	}
-	if(p->usable && ts_inject_app_has(&p->inject, hs ? hs->headers : NULL,
-					  hs ? hs->cookie : NULL, app_url)) {
+	if(in->p->usable && ts_inject_app_has(&in->p->inject,
+					      hs ? hs->headers : NULL,
+					      hs ? hs->cookie : NULL,
+					      in->app_url)) {
 		ts_debug("profile %s: the application sets its own %s %s; "
-			 "adding nothing", p->name,
-			 ts_inject_kind_name(p->inject.kind), p->inject.name);
-		free(effective);
-		return c->curl_easy_perform(h);
+			 "adding nothing", in->p->name,
+			 ts_inject_kind_name(in->p->inject.kind),
+			 in->p->inject.name);
+		release(in);
+		return XF_PASS;
 	}
 
-	in_engine = 1;
-	rc = ts_engine_token(p, app_url, 0, &tok, &len, err, sizeof(err));
-	in_engine = 0;
+	rc = get_token(in, err, errlen);
 	if(rc != TOKENSHIM_OK) {
-		if(p->usable && p->on_failure_pass) {
+		if(in->p->usable && in->p->on_failure_pass) {
 			ts_log("%s; sending the request without a token (on_failure = pass)",
 			       err);
-			free(effective);
-			return c->curl_easy_perform(h);
+			release(in);
+			return XF_PASS;
 		}
 		fail_msg(hs, err);
-		free(effective);
-		return rc == TOKENSHIM_ECONNECT ? CURLE_COULDNT_CONNECT :
-					       CURLE_LOGIN_DENIED;
+		*result = token_failure(rc);
+		return XF_FAIL;
 	}
 
-	memset(&in, 0, sizeof(in));
-	in.c = c;
-	in.h = h;
-	in.hs = hs;
-	in.e = e;
-	in.p = p;
-	in.app_url = app_url;
 	/* wrapping the app's callbacks needs to know them all */
-	in.wrapped = hs && __atomic_load_n(&hooked, __ATOMIC_RELAXED);
-	in.may_replay = in.wrapped;
-	in.tok = tok;
-	in.tok_len = len;
-	tok = NULL;
-	result = CURLE_OUT_OF_MEMORY;
-	value = ts_inject_value(&p->inject, in.tok, len);
-	if(!value || inject(&in, value))
-		goto out;
-	ts_free_secret(&value);
+	in->wrapped = hs && __atomic_load_n(&hooked, __ATOMIC_RELAXED);
+	in->may_replay = in->wrapped;
+	*result = arm(in);
+	if(*result) {
+		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
+		return XF_FAIL;
+	}
 	/* when the transfer may follow redirects, every request of it, each
 	   hop included, passes through on_prereq, which decides whether that
-	   hop carries the token; a handle we know nothing of is guarded too */
-	in.guarded = hs && hs->follow &&
-		     c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
-					 on_prereq) == CURLE_OK &&
-		     c->curl_easy_setopt(h, CURLOPT_PREREQDATA, &in) == CURLE_OK;
-	if(!in.guarded && hs && hs->follow)
+	   hop carries the token */
+	in->guarded = hs && hs->follow &&
+		      c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
+					  on_prereq) == CURLE_OK &&
+		      c->curl_easy_setopt(h, CURLOPT_PREREQDATA, in) == CURLE_OK;
+	if(!in->guarded && hs && hs->follow)
 		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
-			 "redirects are not checked hop by hop", p->name);
-	if(in.wrapped) {
+			 "redirects are not checked hop by hop", in->p->name);
+	if(in->wrapped) {
 		c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-		c->curl_easy_setopt(h, CURLOPT_WRITEDATA, &in);
+		c->curl_easy_setopt(h, CURLOPT_WRITEDATA, in);
 		c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		c->curl_easy_setopt(h, CURLOPT_HEADERDATA, &in);
+		c->curl_easy_setopt(h, CURLOPT_HEADERDATA, in);
 	}
-	ts_debug("profile %s: injecting %s %s (%zu-char token)", p->name,
-		 ts_inject_kind_name(p->inject.kind), p->inject.name, len);
+	ts_debug("profile %s: injecting %s %s (%zu-char token)", in->p->name,
+		 ts_inject_kind_name(in->p->inject.kind), in->p->inject.name,
+		 in->tok_len);
+	return XF_READY;
+}
 
-	for(;;) {
-		result = c->curl_easy_perform(h);
-		if(!in.swallow)
-			break;
-		/* the token was refused: forget it (if still current), get
-		   another and send the request once more */
-		in.may_replay = 0;
-		ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
-			 p->name);
-		in_engine = 1;
-		ts_engine_invalidate(p, in.tok, in.tok_len);
-		drop_injection(&in);
-		rc = ts_engine_token(p, app_url, 0, &tok, &len, err, sizeof(err));
-		in_engine = 0;
-		if(rc != TOKENSHIM_OK) {
-			fail_msg(hs, err);
-			result = rc == TOKENSHIM_ECONNECT ? CURLE_COULDNT_CONNECT :
-							  CURLE_LOGIN_DENIED;
-			goto restore;
-		}
-		in.tok = tok;
-		in.tok_len = len;
-		tok = NULL;
-		value = ts_inject_value(&p->inject, in.tok, len);
-		result = CURLE_OUT_OF_MEMORY;
-		if(!value || inject(&in, value))
-			goto restore;
-		ts_free_secret(&value);
+/* After an attempt the server refused (HTTP 401): forgets the token (if
+   still current), gets another and injects it, once. */
+static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
+{
+	CURLcode result;
+	int rc;
+
+	in->may_replay = 0;
+	ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
+		 in->p->name);
+	in_engine = 1;
+	ts_engine_invalidate(in->p, in->tok, in->tok_len);
+	in_engine = 0;
+	drop_injection(in);
+	rc = get_token(in, err, errlen);
+	if(rc != TOKENSHIM_OK) {
+		fail_msg(in->hs, err);
+		return token_failure(rc);
 	}
-	if(result == CURLE_OK) {
-		long code = 0;
+	result = arm(in);
+	if(result)
+		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
+	return result;
+}
 
-		/* a token whose expiry slides was just extended by the server */
-		if(c->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) ==
-		   CURLE_OK && code >= 200 && code < 400 && in.carrying)
-			ts_engine_touch(p);
-	}
+/* Puts the app's own settings back on h (the transfer's handle, or a
+   copy curl_easy_duphandle made of it meanwhile), so that its next
+   transfer starts from what the app set, not from what we added. */
+static void restore(struct ts_xfer *in, CURL *h)
+{
+	const struct ts_curl *c = in->c;
+	struct ts_handle *hs = in->hs;
 
-restore:
-	/* Put the app's own settings back, so that its next transfer on this
-	   handle starts from what it set, not from what we added. */
-	if(in.wrapped) {
+	if(in->wrapped) {
 		c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
 		c->curl_easy_setopt(h, CURLOPT_WRITEDATA,
 				    hs->write_data_set ? hs->write_data : stdout);
 		c->curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs->header_fn);
 		c->curl_easy_setopt(h, CURLOPT_HEADERDATA, hs->header_data);
 	}
-	if(in.guarded) {
+	if(in->guarded) {
 		c->curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 				    hs ? hs->prereq : NULL);
 		c->curl_easy_setopt(h, CURLOPT_PREREQDATA,
 				    hs ? hs->prereq_data : NULL);
 	}
-	if(in.referer_set)
+	if(in->referer_set)
 		c->curl_easy_setopt(h, CURLOPT_REFERER, hs ? hs->referer : NULL);
-	switch(p->inject.kind) {
+	if(in->failed) {
+		c->curl_easy_setopt(h, CURLOPT_URL, in->app_url);
+		return;
+	}
+	switch(in->p->inject.kind) {
 	case TS_INJECT_HEADER:
 		c->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs ? hs->headers : NULL);
 		break;
@@ -485,13 +544,141 @@ restore:
 		c->curl_easy_setopt(h, CURLOPT_COOKIE, hs ? hs->cookie : NULL);
 		break;
 	case TS_INJECT_QUERY:
-		c->curl_easy_setopt(h, CURLOPT_URL, app_url);
+		c->curl_easy_setopt(h, CURLOPT_URL, in->app_url);
 		break;
 	}
-out:
-	drop_injection(&in);
-	ts_free_secret(&tok);
-	ts_free_secret(&value);
-	free(effective);
+}
+
+/* The transfer is over: a token whose expiry slides was just extended by
+   the server; then the app's settings go back. */
+static void end(struct ts_xfer *in, CURLcode result)
+{
+	long code = 0;
+
+	if(result == CURLE_OK && in->carrying &&
+	   in->c->curl_easy_getinfo(in->h, CURLINFO_RESPONSE_CODE, &code) ==
+	   CURLE_OK && code >= 200 && code < 400)
+		ts_engine_touch(in->p);
+	restore(in, in->h);
+	release(in);
+}
+
+CURLcode ts_transfer(CURL *h)
+{
+	struct ts_xfer in;
+	CURLcode result;
+	char err[512];
+
+	switch(start(&in, h, &result, err, sizeof(err))) {
+	case XF_PASS:
+		return in.c->curl_easy_perform(h);
+	case XF_FAIL:
+		release(&in);
+		return result;
+	}
+	for(;;) {
+		result = in.c->curl_easy_perform(h);
+		if(!in.swallow)
+			break;
+		result = again(&in, err, sizeof(err));
+		if(result)
+			break;
+	}
+	end(&in, result);
+	return result;
+}
+
+/* ---- multi transfers ---------------------------------------------------
+   The same steps, spread over the multi calls: start at
+   curl_multi_add_handle, again when the attempt ends refused, end when
+   the app is told the transfer is done. */
+
+/* A URL libcurl refuses at once, without any network traffic: a transfer
+   that has no token still runs its course through the multi handle, so
+   the app's loop sees it end, with the reason tokenshim gives. */
+#define NO_TOKEN_URL "tokenshim-no-token://unavailable/"
+
+/* The transfer cannot go on with a token: from here on it is one that
+   never had one, and ends at once when (re)started. */
+static CURLcode fail_fast(struct ts_xfer *x, CURLcode result, const char *why)
+{
+	x->failed = result;
+	x->swallow = 0;
+	free(x->why);
+	x->why = strdup(why);
+	if(!x->c || x->c->curl_easy_setopt(x->h, CURLOPT_URL, NO_TOKEN_URL))
+		return CURLE_FAILED_INIT;
+	return CURLE_OK;
+}
+
+struct ts_xfer *ts_xfer_start(CURL *h)
+{
+	struct ts_xfer *x = malloc(sizeof(*x));
+	CURLcode result;
+	char err[512];
+
+	if(!x)
+		return NULL;
+	switch(start(x, h, &result, err, sizeof(err))) {
+	case XF_PASS:
+		free(x);
+		return NULL;
+	case XF_FAIL:
+		drop_injection(x);
+		if(fail_fast(x, result, err)) {
+			release(x);
+			free(x);
+			return NULL;
+		}
+		return x;
+	}
+	return x;
+}
+
+void ts_xfer_count_replays(struct ts_xfer *x, int *replays)
+{
+	x->replays = replays;
+}
+
+int ts_xfer_refused(const struct ts_xfer *x)
+{
+	return x->swallow;
+}
+
+CURLcode ts_xfer_again(struct ts_xfer *x)
+{
+	CURLcode result;
+	char err[512];
+
+	result = again(x, err, sizeof(err));
+	if(result == CURLE_OK)
+		return CURLE_OK;
+	/* what the refused attempt had on the handle goes first: its header
+	   list was just wiped */
+	restore(x, x->h);
+	drop_injection(x);
+	x->wrapped = x->guarded = x->referer_set = 0;
+	return fail_fast(x, result, err);
+}
+
+void ts_xfer_restore_copy(struct ts_xfer *x, CURL *copy)
+{
+	restore(x, copy);
+}
+
+CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result)
+{
+	if(x->failed) {
+		/* libcurl just wrote its own words into the error buffer */
+		result = x->failed;
+		if(x->hs && x->hs->errbuf && x->why)
+			snprintf(x->hs->errbuf, CURL_ERROR_SIZE, "tokenshim: %s",
+				 x->why);
+		restore(x, x->h);
+		release(x);
+	}
+	else
+		end(x, result);
+	free(x);
 	return result;
 }

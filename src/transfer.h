@@ -22,4 +22,31 @@ int ts_in_engine(void);
    header and pre-request callbacks must then be left alone. */
 void ts_transfer_hooked(void);
 
+/* ---- the multi interface (multi.c) ----------------------------------- */
+struct ts_xfer;
+
+/* Prepares h when it is added to a multi handle: match, token, injection.
+   NULL when h goes out exactly as the app set it. When no token could be
+   had, h is set up to fail at once and ts_xfer_end reports why. */
+struct ts_xfer *ts_xfer_start(CURL *h);
+/* *replays goes up by one whenever an attempt ends refused (HTTP 401)
+   and should be sent again. */
+void ts_xfer_count_replays(struct ts_xfer *x, int *replays);
+/* Non-zero when the attempt that just ended was refused and hidden from
+   the app; ts_xfer_again then prepares the one replay. */
+int ts_xfer_refused(const struct ts_xfer *x);
+CURLcode ts_xfer_again(struct ts_xfer *x);
+/* A copy of h made while x was on it gets the app's settings, not ours. */
+void ts_xfer_restore_copy(struct ts_xfer *x, CURL *copy);
+/* The transfer is over: puts the app's settings back, frees x and returns
+   the result the app must see. */
+CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result);
+
+/* Non-zero inside a real libcurl call that drives transfers (an easy
+   perform, a multi perform or socket action) on this thread: the multi
+   calls libcurl makes of itself then are not the app's. */
+int ts_curl_inside(void);
+void ts_curl_enter(void);
+void ts_curl_leave(void);
+
 #endif

@@ -1,0 +1,346 @@
+/*
+ * multi: transfers driven through a multi handle (curl -Z, git, pycurl's
+ * CurlMulti, event loops on curl_multi_socket_action).
+ *
+ * A handle gets its token when it is added. Its transfer then runs inside
+ * the app's own loop, so what the easy path does in one call is spread
+ * over the multi calls: an attempt the server refused (HTTP 401) ends
+ * inside curl_multi_perform or curl_multi_socket_action; before that call
+ * returns, its CURLMSG_DONE is taken out of libcurl's queue, the handle is
+ * re-added with a new token, and the running count the app is told
+ * includes it again. The app sees the final result once.
+ *
+ * Once a refused attempt has been taken out of the queue, every message
+ * behind it is kept here in order, and curl_multi_info_read hands them
+ * out first. A multi handle is used by one thread at a time (libcurl's
+ * rule), so its state needs no lock of its own; one lock guards only the
+ * table that finds it.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "log.h"
+#include "multi.h"
+#include "real.h"
+#include "transfer.h"
+
+#define NBUCKETS 64
+
+struct ts_multi;
+
+/* A transfer of ours in a multi handle, found from its easy handle. */
+struct ts_mlink {
+	CURL *h;
+	struct ts_xfer *x;
+	struct ts_multi *ms;
+	struct ts_mlink *prev, *next;
+};
+
+struct ts_multi {
+	CURLM *m;
+	int replays;		/* attempts refused since the last look */
+	struct ts_mlink *xfers;
+	CURLMsg *q;		/* messages held back, in order */
+	size_t qhead, qlen, qcap;
+	CURLMsg cur;		/* the one info_read returned last */
+	struct ts_multi *next;	/* hash chain */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ts_multi *buckets[NBUCKETS];
+
+static size_t slot_of(const void *m)
+{
+	uintptr_t v = (uintptr_t)m;
+
+	v ^= v >> 17;
+	v *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+	return (size_t)(v >> 7) % NBUCKETS;
+}
+
+static struct ts_multi *find(CURLM *m, int create)
+{
+	struct ts_multi *s;
+	size_t b = slot_of(m);
+
+	pthread_mutex_lock(&lock);
+	for(s = buckets[b]; s; s = s->next)
+		if(s->m == m)
+			break;
+	if(!s && create && (s = calloc(1, sizeof(*s)))) {
+		s->m = m;
+		s->next = buckets[b];
+		buckets[b] = s;
+	}
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+static void unlink_multi(struct ts_multi *ms)
+{
+	struct ts_multi **pp;
+
+	pthread_mutex_lock(&lock);
+	for(pp = &buckets[slot_of(ms->m)]; *pp; pp = &(*pp)->next)
+		if(*pp == ms) {
+			*pp = ms->next;
+			break;
+		}
+	pthread_mutex_unlock(&lock);
+}
+
+void ts_multi_fork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+}
+
+/* Our transfer on h in ms, if any. */
+static struct ts_mlink *link_of(CURL *h, struct ts_multi *ms)
+{
+	struct ts_handle *hs = ts_handle_get(h, 0);
+
+	if(!hs || !hs->mlink || (ms && hs->mlink->ms != ms))
+		return NULL;
+	return hs->mlink;
+}
+
+/* Ends our part in the transfer: the app's settings go back on h. */
+static CURLcode finish(struct ts_mlink *l, CURLcode result)
+{
+	struct ts_handle *hs = ts_handle_get(l->h, 0);
+
+	result = ts_xfer_end(l->x, result);
+	if(hs)
+		hs->mlink = NULL;
+	if(l->prev)
+		l->prev->next = l->next;
+	else
+		l->ms->xfers = l->next;
+	if(l->next)
+		l->next->prev = l->prev;
+	free(l);
+	return result;
+}
+
+CURLMcode ts_multi_add(const struct ts_curl *c, CURLM *m, CURL *h)
+{
+	struct ts_handle *hs;
+	struct ts_multi *ms;
+	struct ts_mlink *l;
+	struct ts_xfer *x;
+	CURLMcode rc;
+
+	/* a handle already in a multi handle: libcurl says so, and the
+	   transfer under way keeps its token */
+	hs = ts_handle_get(h, 0);
+	if(hs && hs->mlink)
+		return c->curl_multi_add_handle(m, h);
+	x = ts_xfer_start(h);
+	if(!x)
+		return c->curl_multi_add_handle(m, h);
+	/* only a multi handle that has carried a token gets state here */
+	ms = find(m, 1);
+	l = calloc(1, sizeof(*l));
+	hs = ts_handle_get(h, 1);
+	rc = ms && l && hs ? c->curl_multi_add_handle(m, h) :
+			     CURLM_OUT_OF_MEMORY;
+	if(rc != CURLM_OK) {
+		ts_xfer_end(x, CURLE_OK);
+		free(l);
+		return rc;
+	}
+	ts_xfer_count_replays(x, &ms->replays);
+	l->x = x;
+	l->h = h;
+	l->ms = ms;
+	l->next = ms->xfers;
+	if(l->next)
+		l->next->prev = l;
+	ms->xfers = l;
+	hs->mlink = l;
+	return CURLM_OK;
+}
+
+/* Sends a refused attempt once more, with a new token (or, when there is
+   none, as a transfer that ends at once with the reason). Returns 0 when
+   the handle is back in the multi handle. */
+static int replay(const struct ts_curl *c, struct ts_mlink *l)
+{
+	if(c->curl_multi_remove_handle(l->ms->m, l->h) != CURLM_OK)
+		return -1;
+	if(ts_xfer_again(l->x) != CURLE_OK ||
+	   c->curl_multi_add_handle(l->ms->m, l->h) != CURLM_OK) {
+		/* not even the failure can run its course: say so now */
+		return -1;
+	}
+	return 0;
+}
+
+/* What the app is told of a message libcurl queued: NULL when it was a
+   refused attempt, now sent again; else a message to show. */
+static const CURLMsg *settle(const struct ts_curl *c, struct ts_multi *ms,
+			     const CURLMsg *msg, CURLMsg *out)
+{
+	struct ts_mlink *l;
+
+	*out = *msg;
+	if(msg->msg != CURLMSG_DONE || !(l = link_of(msg->easy_handle, ms)))
+		return out;
+	if(ts_xfer_refused(l->x)) {
+		if(replay(c, l) == 0)
+			return NULL;
+		/* the token was refused and no replay could be queued (the
+		   handle may be out of the multi handle already, which the
+		   app's remove_handle accepts) */
+		out->data.result = CURLE_LOGIN_DENIED;
+	}
+	out->data.result = finish(l, out->data.result);
+	return out;
+}
+
+static int push(struct ts_multi *ms, const CURLMsg *msg)
+{
+	if(ms->qhead + ms->qlen == ms->qcap) {
+		if(ms->qhead) {
+			memmove(ms->q, ms->q + ms->qhead,
+				ms->qlen * sizeof(*ms->q));
+			ms->qhead = 0;
+		}
+		else {
+			size_t cap = ms->qcap ? ms->qcap * 2 : 16;
+			CURLMsg *q = realloc(ms->q, cap * sizeof(*q));
+
+			if(!q)
+				return -1;
+			ms->q = q;
+			ms->qcap = cap;
+		}
+	}
+	ms->q[ms->qhead + ms->qlen++] = *msg;
+	return 0;
+}
+
+/* Takes libcurl's queue over after a refused attempt: replays leave it,
+   every other message keeps its place. Returns how many transfers were
+   put back in the multi handle. */
+static int drain(const struct ts_curl *c, struct ts_multi *ms)
+{
+	const CURLMsg *msg, *shown;
+	CURLMsg copy;
+	int left, back = 0;
+
+	ms->replays = 0;
+	while((msg = c->curl_multi_info_read(ms->m, &left))) {
+		shown = settle(c, ms, msg, &copy);
+		if(!shown)
+			back++;
+		else if(push(ms, shown)) {
+			ts_log("out of memory: a transfer's end was not reported");
+			break;
+		}
+	}
+	return back;
+}
+
+void ts_multi_after(const struct ts_curl *c, CURLM *m, CURLMcode rc,
+		    int *running)
+{
+	struct ts_multi *ms;
+	int back;
+
+	if(rc != CURLM_OK || !(ms = find(m, 0)))
+		return;
+	if(!ms->replays && !ms->qlen)
+		return;
+	back = drain(c, ms);
+	if(running)
+		*running += back;
+}
+
+CURLMsg *ts_multi_info_read(const struct ts_curl *c, CURLM *m, int *left)
+{
+	struct ts_multi *ms = find(m, 0);
+	const CURLMsg *msg, *shown;
+	int dummy;
+
+	if(!left)
+		left = &dummy;
+	if(!ms)
+		return c->curl_multi_info_read(m, left);
+	if(ms->qlen) {
+		ms->cur = ms->q[ms->qhead++];
+		ms->qlen--;
+		if(!ms->qlen)
+			ms->qhead = 0;
+		*left = (int)ms->qlen;
+		return &ms->cur;
+	}
+	while((msg = c->curl_multi_info_read(m, left))) {
+		shown = settle(c, ms, msg, &ms->cur);
+		if(shown)
+			return &ms->cur;
+	}
+	return NULL;
+}
+
+/* Drops the messages held for h: libcurl forgets a removed handle's too. */
+static void unqueue(struct ts_multi *ms, CURL *h)
+{
+	size_t i, j = ms->qhead;
+
+	for(i = ms->qhead; i < ms->qhead + ms->qlen; i++)
+		if(ms->q[i].easy_handle != h)
+			ms->q[j++] = ms->q[i];
+	ms->qlen = j - ms->qhead;
+}
+
+CURLMcode ts_multi_remove(const struct ts_curl *c, CURLM *m, CURL *h)
+{
+	struct ts_multi *ms = find(m, 0);
+	struct ts_mlink *l;
+	CURLMcode rc;
+
+	rc = c->curl_multi_remove_handle(m, h);
+	if(rc != CURLM_OK || !ms)
+		return rc;
+	unqueue(ms, h);
+	/* removed before its end: the transfer was abandoned */
+	if((l = link_of(h, ms)))
+		finish(l, CURLE_ABORTED_BY_CALLBACK);
+	return rc;
+}
+
+CURLMcode ts_multi_cleanup(const struct ts_curl *c, CURLM *m)
+{
+	struct ts_multi *ms = find(m, 0);
+
+	if(ms) {
+		while(ms->xfers)
+			finish(ms->xfers, CURLE_ABORTED_BY_CALLBACK);
+		unlink_multi(ms);
+		free(ms->q);
+		free(ms);
+	}
+	return c->curl_multi_cleanup(m);
+}
+
+void ts_multi_forget(CURL *h)
+{
+	struct ts_mlink *l = link_of(h, NULL);
+
+	if(l) {
+		unqueue(l->ms, h);
+		finish(l, CURLE_ABORTED_BY_CALLBACK);
+	}
+}
+
+void ts_multi_dup(CURL *from, CURL *to)
+{
+	struct ts_mlink *l = link_of(from, NULL);
+
+	if(l && to)
+		ts_xfer_restore_copy(l->x, to);
+}
