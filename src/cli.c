@@ -95,7 +95,7 @@ static int cmd_exec(int argc, char **argv)
 		return 127;
 	}
 #ifdef SANITIZER_RUNTIME
-	/* an instrumented library works only behind the ASan runtime */
+	/* an instrumented library works only behind its sanitizer runtime */
 	ts_buf_printf(&pre, "%s:", SANITIZER_RUNTIME);
 #endif
 	ts_buf_adds(&pre, lib);

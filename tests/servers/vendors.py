@@ -36,6 +36,9 @@ Vendors:
             /portal/i/{id}?token=TICKET, each ticket good once.
   oauth2    /oauth2/token (client_credentials, password, refresh_token;
             client auth basic or body), /oauth2-api/... needs Bearer.
+  git       /git/dumb/REPO/... (static files, the dumb HTTP protocol) and
+            /git/smart/REPO/... (git http-backend) from --git-root; both
+            need a NetBrain token in the "token" header.
   /public/... answers anyone, for requests that must carry no token.
   Any path with ?redirect_to=URL answers 302 to URL (after recording it).
 
@@ -167,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if url.path.startswith("/git/"):
+            return self._git(url, body, st)
         if url.path.startswith("/public/"):
             return self._send(200, {"public": True})
         low = url.path.lower()
@@ -484,6 +489,48 @@ class Handler(BaseHTTPRequestHandler):
             st.vrops_tokens[tok] = time.time() + st.args.expires_in  # slides
         return self._send(200, {"resourceList": []})
 
+    # -- git over HTTP, behind a NetBrain token -----------------------------
+    def _git(self, url, body, st):
+        tok, sess = self._nb_session(st)
+        if sess is None or not st.args.git_root:
+            with st.lock:
+                st.stats["rejected"] += 1
+            return self._send(401, {"statusCode": 795005,
+                                    "statusDescription": "Invalid token."})
+        kind, _, rest = url.path[len("/git/"):].partition("/")
+        root = os.path.realpath(st.args.git_root)
+        if kind == "dumb":
+            path = os.path.realpath(os.path.join(root, unquote(rest)))
+            if not path.startswith(root + os.sep) or not os.path.isfile(path):
+                return self._send(404, {"error": "no such file"})
+            with open(path, "rb") as f:
+                return self._send(200, raw=f.read(),
+                                  ctype="application/octet-stream")
+        if kind != "smart":
+            return self._send(404, {"error": "no such path"})
+        env = {"GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1",
+               "PATH_INFO": "/" + unquote(rest), "QUERY_STRING": url.query,
+               "REQUEST_METHOD": self.command, "REMOTE_ADDR": "127.0.0.1",
+               "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+               "CONTENT_LENGTH": str(len(body)),
+               "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        for h, e in (("Git-Protocol", "HTTP_GIT_PROTOCOL"),
+                     ("Content-Encoding", "HTTP_CONTENT_ENCODING")):
+            if self.headers.get(h):
+                env[e] = self.headers[h]
+        import subprocess
+        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+                             stdout=subprocess.PIPE).stdout
+        head, _, data = out.partition(b"\r\n\r\n")
+        status, ctype = 200, "text/plain"
+        for line in head.decode("latin-1").split("\r\n"):
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k.lower() == "content-type":
+                ctype = v.strip()
+        return self._send(status, raw=data, ctype=ctype)
+
     # -- NetBrain Incident Portal tickets -----------------------------------
     def _portal_ticket(self, body, st):
         tok, sess = self._nb_session(st)
@@ -603,6 +650,8 @@ def main():
     ap.add_argument("--auth-source", default=None)
     ap.add_argument("--client-id", default="tokenshim-client")
     ap.add_argument("--client-secret", default="client-s3cret")
+    ap.add_argument("--git-root", default=None,
+                    help="repositories served under /git/")
     ap.add_argument("--tls-cert", default=None, help="serve HTTPS")
     ap.add_argument("--tls-key", default=None)
     args = ap.parse_args()

@@ -1,0 +1,31 @@
+#!/bin/sh
+# threads.sh: 8 threads x 200 requests over keep-alive connections, half
+# of them on easy handles, half through multi handles, all sharing one
+# engine and one cache: one login, every request with the token. In the
+# TSan build (--enable-sanitizers=thread) the host and tokenshim are built
+# with -fsanitize=thread, and any race report fails the test.
+. "$(dirname "$0")/lib.sh"
+
+# every thread's first request wants the token while the login is slow
+start_server nb --user admin:s3cret --login-delay 0.5
+P=$nb_PORT
+API="http://localhost:$P/ServicesAPI/API"
+nb_profile nb "http://localhost:$P/ServicesAPI/*" | conf "$T/c.conf"
+
+export TSAN_OPTIONS="halt_on_error=0 exitcode=66 log_path=$T/tsan"
+out=$(tsexec -c "$T/c.conf" -- "$top_builddir/tests/e2e/thread_host" \
+	"$API/V1/Other?thread" 8 200 2>"$T/err")
+rc=$?
+expect_eq "8 x 200 requests, every one a 200 with a body" "$out" "ok 1600"
+expect_eq "the host exited 0" "$rc" 0
+expect_eq "one login for all threads" "$(counter $P logins)" 1
+expect_eq "the server saw 1600 requests, each with the same token" \
+	"$(received $P "/ServicesAPI/API/V1/Other?thread" token | sort | uniq -c |
+	   grep -E ' [0-9a-f-]{36}$' | awk '{print $1}')" 1600
+expect_eq "nothing on stderr" "$(cat "$T/err")" ""
+if [ "${SANITIZERS:-no}" = thread ]; then
+	races=$(cat "$T"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
+	expect_eq "ThreadSanitizer: 0 reports" "$races" 0
+	[ "$races" -eq 0 ] || cat "$T"/tsan.* | head -60
+fi
+finish
