@@ -37,6 +37,7 @@ struct ts_handle {
 	long post;			/* CURLOPT_POST */
 	int has_postfields;		/* POSTFIELDS, COPYPOSTFIELDS, MIMEPOST */
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
+	struct ts_multi *held;		/* the multi holding its message */
 	struct ts_handle *next;		/* hash chain */
 };
 

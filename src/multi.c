@@ -12,7 +12,9 @@
  *
  * Once a refused attempt has been taken out of the queue, every message
  * behind it is kept here in order, and curl_multi_info_read hands them
- * out first. A multi handle is used by one thread at a time (libcurl's
+ * out first. Messages are libcurl's own (a result is rewritten in place),
+ * so each stays valid exactly as long as libcurl says: until its handle
+ * is removed or cleaned up. A multi handle is used by one thread at a time (libcurl's
  * rule), so its state needs no lock of its own; one lock guards only the
  * table that finds it.
  */
@@ -43,9 +45,8 @@ struct ts_multi {
 	CURLM *m;
 	int replays;		/* attempts refused since the last look */
 	struct ts_mlink *xfers;
-	CURLMsg *q;		/* messages held back, in order */
+	CURLMsg **q;		/* messages held back, in order */
 	size_t qhead, qlen, qcap;
-	CURLMsg cur;		/* the one info_read returned last */
 	struct ts_multi *next;	/* hash chain */
 };
 
@@ -180,28 +181,38 @@ static int replay(const struct ts_curl *c, struct ts_mlink *l)
 }
 
 /* What the app is told of a message libcurl queued: NULL when it was a
-   refused attempt, now sent again; else a message to show. */
-static const CURLMsg *settle(const struct ts_curl *c, struct ts_multi *ms,
-			     const CURLMsg *msg, CURLMsg *out)
+   refused attempt, now sent again; else the message, with the final
+   result. */
+static CURLMsg *settle(const struct ts_curl *c, struct ts_multi *ms,
+		       CURLMsg *msg)
 {
 	struct ts_mlink *l;
 
-	*out = *msg;
 	if(msg->msg != CURLMSG_DONE || !(l = link_of(msg->easy_handle, ms)))
-		return out;
+		return msg;
 	if(ts_xfer_refused(l->x)) {
 		if(replay(c, l) == 0)
 			return NULL;
 		/* the token was refused and no replay could be queued (the
 		   handle may be out of the multi handle already, which the
 		   app's remove_handle accepts) */
-		out->data.result = CURLE_LOGIN_DENIED;
+		msg->data.result = CURLE_LOGIN_DENIED;
 	}
-	out->data.result = finish(l, out->data.result);
-	return out;
+	msg->data.result = finish(l, msg->data.result);
+	return msg;
 }
 
-static int push(struct ts_multi *ms, const CURLMsg *msg)
+/* Notes on the message's handle where its message waits, so that a
+   curl_easy_cleanup without curl_multi_remove_handle can withdraw it. */
+static void hold(struct ts_multi *ms, CURL *h)
+{
+	struct ts_handle *hs = ts_handle_get(h, ms != NULL);
+
+	if(hs)
+		hs->held = ms;
+}
+
+static int push(struct ts_multi *ms, CURLMsg *msg)
 {
 	if(ms->qhead + ms->qlen == ms->qcap) {
 		if(ms->qhead) {
@@ -211,7 +222,7 @@ static int push(struct ts_multi *ms, const CURLMsg *msg)
 		}
 		else {
 			size_t cap = ms->qcap ? ms->qcap * 2 : 16;
-			CURLMsg *q = realloc(ms->q, cap * sizeof(*q));
+			CURLMsg **q = realloc(ms->q, cap * sizeof(*q));
 
 			if(!q)
 				return -1;
@@ -219,7 +230,8 @@ static int push(struct ts_multi *ms, const CURLMsg *msg)
 			ms->qcap = cap;
 		}
 	}
-	ms->q[ms->qhead + ms->qlen++] = *msg;
+	ms->q[ms->qhead + ms->qlen++] = msg;
+	hold(ms, msg->easy_handle);
 	return 0;
 }
 
@@ -228,13 +240,12 @@ static int push(struct ts_multi *ms, const CURLMsg *msg)
    put back in the multi handle. */
 static int drain(const struct ts_curl *c, struct ts_multi *ms)
 {
-	const CURLMsg *msg, *shown;
-	CURLMsg copy;
+	CURLMsg *msg, *shown;
 	int left, back = 0;
 
 	ms->replays = 0;
 	while((msg = c->curl_multi_info_read(ms->m, &left))) {
-		shown = settle(c, ms, msg, &copy);
+		shown = settle(c, ms, msg);
 		if(!shown)
 			back++;
 		else if(push(ms, shown)) {
@@ -263,7 +274,7 @@ void ts_multi_after(const struct ts_curl *c, CURLM *m, CURLMcode rc,
 CURLMsg *ts_multi_info_read(const struct ts_curl *c, CURLM *m, int *left)
 {
 	struct ts_multi *ms = find(m, 0);
-	const CURLMsg *msg, *shown;
+	CURLMsg *msg, *shown;
 	int dummy;
 
 	if(!left)
@@ -271,18 +282,17 @@ CURLMsg *ts_multi_info_read(const struct ts_curl *c, CURLM *m, int *left)
 	if(!ms)
 		return c->curl_multi_info_read(m, left);
 	if(ms->qlen) {
-		ms->cur = ms->q[ms->qhead++];
+		msg = ms->q[ms->qhead++];
 		ms->qlen--;
 		if(!ms->qlen)
 			ms->qhead = 0;
 		*left = (int)ms->qlen;
-		return &ms->cur;
+		hold(NULL, msg->easy_handle);
+		return msg;
 	}
-	while((msg = c->curl_multi_info_read(m, left))) {
-		shown = settle(c, ms, msg, &ms->cur);
-		if(shown)
-			return &ms->cur;
-	}
+	while((msg = c->curl_multi_info_read(m, left)))
+		if((shown = settle(c, ms, msg)))
+			return shown;
 	return NULL;
 }
 
@@ -292,9 +302,10 @@ static void unqueue(struct ts_multi *ms, CURL *h)
 	size_t i, j = ms->qhead;
 
 	for(i = ms->qhead; i < ms->qhead + ms->qlen; i++)
-		if(ms->q[i].easy_handle != h)
+		if(ms->q[i]->easy_handle != h)
 			ms->q[j++] = ms->q[i];
 	ms->qlen = j - ms->qhead;
+	hold(NULL, h);
 }
 
 CURLMcode ts_multi_remove(const struct ts_curl *c, CURLM *m, CURL *h)
@@ -320,6 +331,8 @@ CURLMcode ts_multi_cleanup(const struct ts_curl *c, CURLM *m)
 	if(ms) {
 		while(ms->xfers)
 			finish(ms->xfers, CURLE_ABORTED_BY_CALLBACK);
+		for(; ms->qlen; ms->qlen--)
+			hold(NULL, ms->q[ms->qhead++]->easy_handle);
 		unlink_multi(ms);
 		free(ms->q);
 		free(ms);
@@ -329,12 +342,13 @@ CURLMcode ts_multi_cleanup(const struct ts_curl *c, CURLM *m)
 
 void ts_multi_forget(CURL *h)
 {
+	struct ts_handle *hs = ts_handle_get(h, 0);
 	struct ts_mlink *l = link_of(h, NULL);
 
-	if(l) {
-		unqueue(l->ms, h);
+	if(hs && hs->held)
+		unqueue(hs->held, h);
+	if(l)
 		finish(l, CURLE_ABORTED_BY_CALLBACK);
-	}
 }
 
 void ts_multi_dup(CURL *from, CURL *to)
