@@ -128,10 +128,12 @@ expect_eq "CurlMulti after expiry: 8 responses of 200, one status line each" \
 expect_eq "CurlMulti after expiry: one more login" "$(counter $P logins)" $((before + 2))
 
 # an event loop on curl_multi_socket_action and poll()
+# our own host frees everything it made: in the ASan build, leaks count
 SH="$top_builddir/tests/e2e/socket_host"
+host() { "$TS" exec -c "$T/c.conf" -- "$@"; }
 new_cache
 before=$(counter $P logins)
-out=$(run "$SH" "$API/V1/Other?s=1" "$API/V1/Other?s=2" "$API/V1/Other?s=3" "$OTHER/s4" 2>&1)
+out=$(host "$SH" "$API/V1/Other?s=1" "$API/V1/Other?s=2" "$API/V1/Other?s=3" "$OTHER/s4" 2>&1)
 expect_eq "socket_action: four transfers of 200, each seen and reported once" \
 	"$(printf '%s\n' "$out" | awk '$2 == 0 && $3 == 200 && $4 == 1 && $6 == 1' | wc -l)" 4
 expect_eq "socket_action: one login" "$(counter $P logins)" $((before + 1))
@@ -139,13 +141,26 @@ expect_eq "socket_action: the matched requests carried the token" \
 	"$(hits "/ServicesAPI/API/V1/Other?s=" | grep -cE '^[0-9a-f-]{36}$')" 3
 expect_eq "socket_action: the other one did not" "$(received $other_PORT /public/s4 token)" "-"
 ctl $P /_ts/expire
-out=$(run "$SH" -d 'x=1' "$API/V1/Post?se=1" "$API/V1/Post?se=2" "$OTHER/se3" 2>&1)
+out=$(host "$SH" -d 'x=1' "$API/V1/Post?se=1" "$API/V1/Post?se=2" "$OTHER/se3" 2>&1)
 expect_eq "socket_action after expiry: three 200s, one status line and one end each" \
 	"$(printf '%s\n' "$out" | awk '$2 == 0 && $3 == 200 && $4 == 1 && $6 == 1' | wc -l)" 3
 expect_eq "socket_action after expiry: each matched POST was sent twice" \
 	"$(hits "/ServicesAPI/API/V1/Post?se=" | wc -l)" 4
-out=$(run "$SH" "http://127.0.0.1:$P/ServicesAPI/API/V1/Other?sb=1" "$OTHER/sb2" 2>&1)
+out=$(host "$SH" "http://127.0.0.1:$P/ServicesAPI/API/V1/Other?sb=1" "$OTHER/sb2" 2>&1)
 expect_match "socket_action, login refused: CURLE_LOGIN_DENIED, reported once" "$out" '^0 67 0 0 0 1$'
 expect_match "socket_action, login refused: the other transfer succeeds" "$out" '^1 0 200 1 '
+
+# the multi interface used carefully and carelessly: messages read only
+# once nothing runs and kept until all are read, a copy made of a handle in
+# a multi handle, a handle removed before it ran, one cleaned up while its
+# message waits; each with replays underneath
+out=$(host "$top_builddir/tests/e2e/multi_host" "$API/V1/Other?mh=1" \
+	"$API/V1/Other?mh=2" "$API/V1/Other?mh=3" "$OTHER/mh4" \
+	"http://127.0.0.1:$P/_ts/expire" 2>&1)
+for c in late-read dup abandon cleanup; do
+	expect_match "multi_host: $c" "$out" "^$c: ok\$"
+done
+expect_eq "multi_host: every request to the profile carried one token header" \
+	"$(hits "/ServicesAPI/API/V1/Other?mh=" | grep -cvE '^[0-9a-f-]{36}$')" 0
 
 finish
