@@ -203,10 +203,12 @@ static CURLMsg *settle(const struct ts_curl *c, struct ts_multi *ms,
 }
 
 /* Notes on the message's handle where its message waits, so that a
-   curl_easy_cleanup without curl_multi_remove_handle can withdraw it. */
+   curl_easy_cleanup without curl_multi_remove_handle can withdraw it.
+   Every handle the app gave a URL has its notes; no others are made here,
+   since libcurl frees its internal handles without telling us. */
 static void hold(struct ts_multi *ms, CURL *h)
 {
-	struct ts_handle *hs = ts_handle_get(h, ms != NULL);
+	struct ts_handle *hs = ts_handle_get(h, 0);
 
 	if(hs)
 		hs->held = ms;
