@@ -43,15 +43,20 @@ static void *const hooks[] = {
 	(void *)curl_multi_info_read, (void *)curl_multi_cleanup,
 };
 
+/* Every hook starts here, libcurl's own calls into its multi interface
+   included, so the table found once is kept at hand. */
 static const struct ts_curl *real(void)
 {
-	static int registered;
+	static const struct ts_curl *found;
+	const struct ts_curl *c = __atomic_load_n(&found, __ATOMIC_ACQUIRE);
 
-	if(!__atomic_load_n(&registered, __ATOMIC_ACQUIRE)) {
-		ts_real_set_hooks(hooks, (int)(sizeof(hooks) / sizeof(hooks[0])));
-		__atomic_store_n(&registered, 1, __ATOMIC_RELEASE);
-	}
-	return ts_real();
+	if(c)
+		return c;
+	ts_real_set_hooks(hooks, (int)(sizeof(hooks) / sizeof(hooks[0])));
+	c = ts_real();
+	if(c)
+		__atomic_store_n(&found, c, __ATOMIC_RELEASE);
+	return c;
 }
 
 EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)

@@ -20,8 +20,11 @@ static int nhooks;
 
 void ts_real_set_hooks(void *const *hooks, int n)
 {
+	/* threads racing to the first libcurl call all register */
+	pthread_mutex_lock(&lock);
 	hook_addrs = hooks;
 	nhooks = n;
+	pthread_mutex_unlock(&lock);
 }
 
 static int is_hook(void *p)

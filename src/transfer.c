@@ -15,7 +15,12 @@
 #include "real.h"
 #include "transfer.h"
 
-static __thread int in_engine;
+/* What this thread is doing, in one thread-local block: each access to
+   thread-local data in a shared library is a call, and every hook asks. */
+static __thread struct {
+	int engine;	/* tokenshim's own libcurl calls (logins) */
+	int inside;	/* a real libcurl call that drives transfers */
+} tl;
 static int hooked;
 
 void ts_transfer_hooked(void)
@@ -26,24 +31,22 @@ void ts_transfer_hooked(void)
 
 int ts_in_engine(void)
 {
-	return in_engine;
+	return tl.engine;
 }
-
-static __thread int inside;
 
 int ts_curl_inside(void)
 {
-	return inside || in_engine;
+	return tl.inside | tl.engine;
 }
 
 void ts_curl_enter(void)
 {
-	inside++;
+	tl.inside++;
 }
 
 void ts_curl_leave(void)
 {
-	inside--;
+	tl.inside--;
 }
 
 /* Reports a failure the way libcurl would: in the app's error buffer, and
@@ -350,9 +353,9 @@ static int get_token(struct ts_xfer *in, char *err, size_t errlen)
 	size_t len = 0;
 	int rc;
 
-	in_engine = 1;
+	tl.engine = 1;
 	rc = ts_engine_token(in->p, in->app_url, 0, &tok, &len, err, errlen);
-	in_engine = 0;
+	tl.engine = 0;
 	if(rc == TOKENSHIM_OK) {
 		in->tok = tok;
 		in->tok_len = len;
@@ -389,22 +392,27 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	const struct ts_curl *c = ts_real();
 	const struct ts_pattern *pat = NULL;
 	struct ts_handle *hs;
+	struct ts_engine *e;
+	struct ts_profile *p;
+	const char *app_url;
+	char *effective = NULL;
 	char where[300];
 	int rc;
 
-	memset(in, 0, sizeof(*in));
+	/* the common case, a URL of no profile, touches nothing else */
 	in->c = c;
-	in->h = h;
 	*result = CURLE_FAILED_INIT;
-	if(!c)
+	if(!c) {
+		memset(in, 0, sizeof(*in));
 		return XF_FAIL;
-	in->e = ts_engine();
-	if(!in->e->cfg.nprofiles || in_engine)
+	}
+	e = ts_engine();
+	if(!e->cfg.nprofiles || tl.engine)
 		return XF_PASS;
 
-	hs = in->hs = ts_handle_get(h, 0);
-	in->app_url = hs ? hs->url : NULL;
-	if(!in->app_url) {
+	hs = ts_handle_get(h, 0);
+	app_url = hs ? hs->url : NULL;
+	if(!app_url) {
 		/* A handle whose options we did not see (a dlopen host): libcurl
 		   reports the URL it was given as the effective one until the
 		   transfer starts. */
@@ -412,18 +420,26 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 
 		if(c->curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) ==
 		   CURLE_OK && eff && *eff)
-			in->effective = strdup(eff);
-		in->app_url = in->effective;
+			effective = strdup(eff);
+		app_url = effective;
 	}
-	in->p = in->app_url ? ts_engine_match(in->e, in->app_url, &pat) : NULL;
-	if(!in->p) {
-		if(in->app_url && ts_debug_enabled()) {
-			url_host(in->app_url, where, sizeof(where));
+	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
+	if(!p) {
+		if(app_url && ts_debug_enabled()) {
+			url_host(app_url, where, sizeof(where));
 			ts_debug("%s: no profile", where);
 		}
-		release(in);
+		free(effective);
 		return XF_PASS;
 	}
+	memset(in, 0, sizeof(*in));
+	in->c = c;
+	in->h = h;
+	in->e = e;
+	in->hs = hs;
+	in->p = p;
+	in->app_url = app_url;
+	in->effective = effective;
 	if(ts_debug_enabled()) {
 		url_host(in->app_url, where, sizeof(where));
 		ts_debug("%s: profile %s (pattern %s)", where, in->p->name,
@@ -494,9 +510,9 @@ static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
 	in->may_replay = 0;
 	ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
 		 in->p->name);
-	in_engine = 1;
+	tl.engine = 1;
 	ts_engine_invalidate(in->p, in->tok, in->tok_len);
-	in_engine = 0;
+	tl.engine = 0;
 	drop_injection(in);
 	rc = get_token(in, err, errlen);
 	if(rc != TOKENSHIM_OK) {
