@@ -58,6 +58,17 @@ bodies=$(env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$P/_ts/requests" |
 	"$PY" -c 'import json,sys; [print(r["body"]) for r in json.load(sys.stdin) if r["path"].startswith("/ServicesAPI/API/V1/Post?b=")]')
 expect_eq "-Z -d: four attempts, each with the body" "$(printf '%s\n' "$bodies" | grep -c '^k=v&n=1$')" 4
 
+# a redirect to another host carries no token; the app's own header wins
+run "$CURL_BIN" $Z -L -o /dev/null -o /dev/null \
+	"$API/V1/Other?redirect_to=$OTHER/rz" "$API/V1/Other?rz=2" 2>&1
+expect_match "-Z -L: the first hop carried the token" \
+	"$(hits "/ServicesAPI/API/V1/Other?redirect_to=")" '^[0-9a-f-]{36}$'
+expect_eq "-Z -L: the hop to the other host did not" "$(received $other_PORT /public/rz token)" "-"
+run "$CURL_BIN" $Z -o /dev/null -o /dev/null -H "token: the-apps-own" \
+	"$API/V1/Other?own=1" "$API/V1/Other?own=2" 2>&1
+expect_eq "-Z -H token: the app's own header went out, alone" \
+	"$(hits "/ServicesAPI/API/V1/Other?own=" | sort -u)" "the-apps-own"
+
 # no token: that transfer fails with the reason, the others go on
 out=$(run "$CURL_BIN" $Z -w '%{http_code} %{url}\n' -o /dev/null -o /dev/null \
 	-o /dev/null "http://127.0.0.1:$P/ServicesAPI/API/V1/Other?nt=bad" \
