@@ -123,6 +123,15 @@ for n in 1 2 3; do
 done
 echo "server: $(stats)"
 echo
+echo "== curl -Z: 16 NetBrain pages in parallel, after the server forgot every token"
+curl -s -X POST "http://127.0.0.1:$P/_ts/expire" >/dev/null
+"$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS -Z --no-progress-meter \
+	"$API/V1/CMDB/Devices?page=[1-16]" -o /dev/null -w '%{http_code}\n' |
+	sort | uniq -c | sed 's/^ */  /; s/ \([0-9]*\)$/ x HTTP \1/'
+echo "server: $(stats)"
+echo "  (each refused token was replaced and its request sent again, unseen"
+echo "   by curl: one more NetBrain login for all 16)"
+echo
 echo "== tokenshim status"
 "$top/tokenshim" -c "$T/tokenshim.conf" status
 echo

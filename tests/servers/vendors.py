@@ -631,6 +631,15 @@ def write_port(port_file, port):
     os.rename(tmp, port_file)
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # a client that drops a connection mid-response is no server error:
+        # tokenshim ends a refused (401) attempt that way
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
@@ -659,7 +668,7 @@ def main():
         return blackhole(args.port_file)
     if not args.user:
         args.user = ["admin:s3cret"]
-    srv = ThreadingHTTPServer((args.bind, 0), Handler)
+    srv = Server((args.bind, 0), Handler)
     srv.daemon_threads = True
     if args.tls_cert:
         import ssl
