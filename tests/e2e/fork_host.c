@@ -19,40 +19,17 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
-static size_t discard(char *b, size_t size, size_t n, void *up)
-{
-	return size * n;
-}
-
-static CURL *handle(const char *url)
-{
-	CURL *h = curl_easy_init();
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
-	return h;
-}
+#include "host.h"
 
 /* One request on h through m. 0 when it got a 200. */
 static int via_multi(CURLM *m, CURL *h)
 {
-	CURLcode result = CURLE_FAILED_INIT;
-	CURLMsg *msg;
-	int running = 1, left;
 	long code = 0;
 
-	if(curl_multi_add_handle(m, h) != CURLM_OK)
+	if(host_multi_once(m, h) != CURLE_OK)
 		return -1;
-	while(running && curl_multi_perform(m, &running) == CURLM_OK)
-		if(running)
-			curl_multi_poll(m, NULL, 0, 1000, NULL);
-	while((msg = curl_multi_info_read(m, &left)))
-		if(msg->msg == CURLMSG_DONE && msg->easy_handle == h)
-			result = msg->data.result;
-	curl_multi_remove_handle(m, h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	return result == CURLE_OK && code == 200 ? 0 : -1;
+	return code == 200 ? 0 : -1;
 }
 
 static int via_easy(CURL *h)
@@ -76,7 +53,7 @@ static void *slow_login(void *arg)
    one. */
 static int after(const char *who, CURLM *m, CURL *a, const char *url_b)
 {
-	CURL *b = handle(url_b);
+	CURL *b = host_handle(url_b);
 	int bad = 0;
 
 	curl_easy_setopt(a, CURLOPT_FRESH_CONNECT, 1L);
@@ -111,12 +88,12 @@ int main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	m = curl_multi_init();
-	a = handle(argv[1]);
+	a = host_handle(argv[1]);
 	if(via_multi(m, a)) {
 		printf("the first request failed\n");
 		return 1;
 	}
-	slow = handle(argv[2]);
+	slow = host_handle(argv[2]);
 	pthread_create(&t, NULL, slow_login, slow);
 	usleep(300 * 1000);	/* the thread is now inside URL_B's login */
 

@@ -20,21 +20,9 @@
 #include <string.h>
 #include <curl/curl.h>
 
+#include "host.h"
+
 #define N 4
-
-static size_t discard(char *b, size_t size, size_t n, void *up)
-{
-	return size * n;
-}
-
-static CURL *handle(const char *url)
-{
-	CURL *h = curl_easy_init();
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	return h;
-}
 
 static long code_of(CURL *h)
 {
@@ -46,7 +34,7 @@ static long code_of(CURL *h)
 
 static void expire(const char *url)
 {
-	CURL *h = handle(url);
+	CURL *h = host_handle(url);
 
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 	curl_easy_perform(h);
@@ -81,7 +69,7 @@ int main(int argc, char **argv)
 	/* late-read */
 	expire(argv[N + 1]);
 	for(i = 0; i < N; i++) {
-		h[i] = handle(argv[i + 1]);
+		h[i] = host_handle(argv[i + 1]);
 		curl_multi_add_handle(m, h[i]);
 	}
 	run_all(m);

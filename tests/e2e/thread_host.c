@@ -16,6 +16,8 @@
 #include <string.h>
 #include <curl/curl.h>
 
+#include "host.h"
+
 static const char *url;
 static int nreq;
 static pthread_barrier_t go;
@@ -36,25 +38,7 @@ static size_t count(char *b, size_t size, size_t n, void *up)
 /* One request on h, by curl_easy_perform or through m. */
 static CURLcode run(CURL *h, CURLM *m)
 {
-	CURLcode result = CURLE_OK;
-	CURLMsg *msg;
-	int running = 1, left;
-
-	if(!m)
-		return curl_easy_perform(h);
-	if(curl_multi_add_handle(m, h) != CURLM_OK)
-		return CURLE_FAILED_INIT;
-	while(running) {
-		if(curl_multi_perform(m, &running) != CURLM_OK)
-			break;
-		if(running)
-			curl_multi_poll(m, NULL, 0, 1000, NULL);
-	}
-	while((msg = curl_multi_info_read(m, &left)))
-		if(msg->msg == CURLMSG_DONE && msg->easy_handle == h)
-			result = msg->data.result;
-	curl_multi_remove_handle(m, h);
-	return result;
+	return m ? host_multi_once(m, h) : curl_easy_perform(h);
 }
 
 static void *work(void *arg)
