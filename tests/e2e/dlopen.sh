@@ -25,6 +25,21 @@ expect_eq "afterwards the handle has the app's headers back, without the token" 
 	"$(received $P "/ServicesAPI/API/V1/Other?step=restored" token) $(received $P "/ServicesAPI/API/V1/Other?step=restored" x-app)" "- 1"
 expect_nomatch "the host's output never shows the token" "$out" "$tok"
 
+# --- the C API inside a preloaded process: the login URL falls under the
+# profile's own match, and the login must not be taken for one of the
+# app's requests (it used to wait for itself forever)
+new_cache
+before=$(counter $P logins)
+sessions=$(received $P "/ServicesAPI/API/V1/Session" token | wc -l)
+out=$(timeout 15 "$TS" exec -c "$T/c.conf" -- \
+	"$top_builddir/tests/e2e/dlopen_host" "$TOKENSHIM_LIBRARY" nb "$API/V1/Other?preloaded=1" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+expect_eq "preloaded: the C API host passes its own checks, without hanging" "$rc" 0
+expect_eq "preloaded: tokenshim_token logged in once" "$(($(counter $P logins) - before))" 1
+expect_eq "preloaded: the login request reached the server" \
+	"$(($(received $P "/ServicesAPI/API/V1/Session" token | wc -l) - sessions))" 1
+
 # --- one handle across matched and unmatched URLs, dup and reset
 "$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/handle_host" \
 	"$API/V1/Reuse" "http://127.0.0.1:$P/public/reuse" 2>"$T/err"

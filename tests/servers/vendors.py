@@ -12,6 +12,7 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/forget-refresh      every refresh token issued is refused
   POST /_ts/huge                the next login answers 2 MiB of JSON
   POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
+  ?delay=SECONDS on any other request: the answer waits that long
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -163,6 +164,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_ts/"):
             return self._control(url, st)
         self._record(body)
+        delay = parse_qs(url.query).get("delay")
+        if delay:
+            time.sleep(float(delay[0]))
         to = parse_qs(url.query).get("redirect_to")
         if to:
             self.send_response(302)
