@@ -1,0 +1,656 @@
+/*
+ * engine: profiles, matching and the in-process token cache, over the
+ * store and the providers.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "provider/provider.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/fork.h"
+#include "util/log.h"
+
+struct ts_slot {
+	pthread_mutex_t lock;	/* guards tok, the times and the counters */
+	pthread_mutex_t flight;	/* held by the one caller logging in */
+	struct tokenshim_token tok;
+	time_t obtained;
+	long life;		/* expires_at - obtained when it was issued */
+	time_t saved_expiry;	/* expiry the store last had */
+	unsigned logins;
+	unsigned refreshes;
+	uint64_t gen;		/* the store entry's generation we last saw */
+	struct ts_store_ref ref;	/* its entry in the store */
+};
+
+/* The ABI's codes and the engine's are one list; a provider's code
+   passes through unchanged. */
+_Static_assert(TS_EDENIED == TOKENSHIM_EDENIED &&
+	       TS_ECONNECT == TOKENSHIM_ECONNECT &&
+	       TS_EPROTO == TOKENSHIM_EPROTO &&
+	       TS_ECONFIG == TOKENSHIM_ECONFIG &&
+	       TS_ENOMEM == TOKENSHIM_ENOMEM, "result codes");
+
+static struct ts_engine global;
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void report_log(void *ctx, const char *msg)
+{
+	ts_log("%s", msg);
+}
+
+/* A child forked while another thread held a profile's lock (a login
+   takes seconds) would wait forever for a thread it does not have: the
+   child starts with fresh locks. The store lets go of the parent's leases
+   with its own handler. */
+static void fork_child(void)
+{
+	size_t i;
+
+	for(i = 0; i < global.cfg.nprofiles; i++) {
+		struct ts_slot *s = global.cfg.profiles[i].slot;
+
+		if(!s)
+			continue;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_mutex_init(&s->flight, NULL);
+	}
+}
+
+static struct ts_fork_hooks fork_hooks = { NULL, NULL, fork_child, 0 };
+
+static void load_global(void)
+{
+	char *path = ts_config_find();
+	const char *explicit = getenv("TOKENSHIM_CONFIG");
+
+	if(path) {
+		ts_engine_init(&global, path, explicit && *explicit, report_log,
+			       NULL);
+		ts_debug("config %s: %zu profile(s)", path,
+			 global.cfg.nprofiles);
+	}
+	free(path);
+	ts_fork_register(&fork_hooks);
+}
+
+struct ts_engine *ts_engine(void)
+{
+	pthread_once(&global_once, load_global);
+	return &global;
+}
+
+static int peer_token(struct ts_profile *peer, char **out, size_t *len,
+		      char *errbuf)
+{
+	char err[512];
+	int rc = ts_engine_token(peer, NULL, 0, out, len, err, sizeof(err));
+
+	if(rc != TS_OK)
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s", err);
+	return rc;
+}
+
+/* Where p's token is kept: the store's entry for its identity. */
+static void ref_init(struct ts_slot *s, const struct ts_profile *p)
+{
+	struct ts_store *st = ts_store_local();
+	struct ts_buf id = {0};
+
+	if(st && ts_profile_identity(p, &id) == 0)
+		ts_store_ref_init(&s->ref, st, id.p, id.len);
+	else
+		ts_store_ref_init(&s->ref, NULL, NULL, 0);
+	ts_buf_free(&id);
+}
+
+int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
+		   ts_report_fn *report, void *rctx)
+{
+	size_t i;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	ts_profile_set_peer_token(peer_token);
+	rc = ts_config_load(path, must_exist, &e->cfg, report, rctx);
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_slot *s = calloc(1, sizeof(*s));
+
+		if(!s) {
+			e->cfg.profiles[i].usable = 0;
+			continue;
+		}
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_mutex_init(&s->flight, NULL);
+		if(e->cfg.profiles[i].usable)
+			ref_init(s, &e->cfg.profiles[i]);
+		e->cfg.profiles[i].slot = s;
+	}
+	return rc;
+}
+
+void ts_engine_free(struct ts_engine *e)
+{
+	size_t i;
+
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_slot *s = e->cfg.profiles[i].slot;
+
+		if(!s)
+			continue;
+		ts_token_clear(&s->tok);
+		pthread_mutex_destroy(&s->lock);
+		pthread_mutex_destroy(&s->flight);
+		free(s);
+	}
+	ts_config_free(&e->cfg);
+}
+
+const char *ts_engine_store_where(void)
+{
+	return ts_store_where(ts_store_local());
+}
+
+struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
+				   const struct ts_pattern **pat)
+{
+	struct ts_profile *best = NULL;
+	const struct ts_pattern *bestpat = NULL;
+	struct ts_url u;
+	size_t i, j;
+
+	if(!e->cfg.nprofiles || !url || ts_url_parse(url, &u))
+		return NULL;
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_profile *p = &e->cfg.profiles[i];
+
+		for(j = 0; j < p->npatterns; j++) {
+			const struct ts_pattern *pt = &p->patterns[j];
+
+			if((!bestpat || pt->weight > bestpat->weight) &&
+			   ts_pattern_match(pt, &u)) {
+				best = p;
+				bestpat = pt;
+			}
+		}
+	}
+	ts_url_free(&u);
+	if(pat)
+		*pat = bestpat;
+	return best;
+}
+
+struct ts_profile *ts_engine_profile(struct ts_engine *e, const char *name)
+{
+	return name ? ts_config_profile(&e->cfg, name) : NULL;
+}
+
+int ts_token_ok(const char *tok, size_t len)
+{
+	size_t i;
+
+	if(!len)
+		return 0;
+	for(i = 0; i < len; i++)
+		if(tok[i] == '\r' || tok[i] == '\n' || tok[i] == '\0')
+			return 0;
+	return 1;
+}
+
+/* Renew this long before expiry: refresh_ahead, but at most a third of
+   the token's life, so that short-lived tokens are not renewed at once. */
+static int fresh(const struct ts_profile *p, const struct ts_slot *s,
+		 time_t now)
+{
+	long life, ahead = p->refresh_ahead;
+
+	if(!s->tok.token)
+		return 0;
+	/* the life it was issued with: a sliding expiry moves, its life not */
+	life = s->life;
+	if(ahead > life / 3)
+		ahead = life / 3;
+	return now < s->tok.expires_at - ahead;
+}
+
+static int copy_out(const struct ts_slot *s, char **tok, size_t *len)
+{
+	char *c = malloc(s->tok.token_len + 1);
+
+	if(!c)
+		return TS_ENOMEM;
+	memcpy(c, s->tok.token, s->tok.token_len + 1);
+	*tok = c;
+	*len = s->tok.token_len;
+	return TS_OK;
+}
+
+/* The slot as a store entry; the strings are borrowed from the slot.
+   The caller holds s->lock. */
+static void to_entry(const struct ts_slot *s, struct ts_store_entry *e)
+{
+	e->token = (char *)s->tok.token;
+	e->token_len = s->tok.token_len;
+	e->extra = (char *)s->tok.extra;
+	e->extra_len = s->tok.extra_len;
+	e->expires_at = s->tok.expires_at;
+	e->obtained = s->obtained;
+	e->life = s->life;
+	e->logins = s->logins;
+	e->refreshes = s->refreshes;
+	e->gen = s->gen;
+}
+
+/* Takes the entry's token into the slot, which owns its strings from
+   then on. The caller holds s->lock. */
+static void from_entry(struct ts_slot *s, struct ts_store_entry *e)
+{
+	ts_token_clear(&s->tok);
+	s->tok.token = e->token;
+	s->tok.token_len = e->token_len;
+	s->tok.extra = e->extra;
+	s->tok.extra_len = e->extra_len;
+	s->tok.expires_at = e->expires_at;
+	s->obtained = e->obtained;
+	s->life = e->life;
+	e->token = e->extra = NULL;
+	e->token_len = e->extra_len = 0;
+}
+
+/* Writes the slot's token to the store, over the entry we last saw. When
+   another wrote meanwhile (its lease ran out while it logged in), the
+   newest login wins, as it does at the vendor. */
+static void save(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_store_entry e, cur;
+	int rc;
+
+	if(!s->ref.st)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(!s->tok.token) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	to_entry(s, &e);
+	rc = ts_store_put(&s->ref, &e);
+	if(rc == TS_STORE_CONFLICT) {
+		rc = ts_store_get(&s->ref, &cur);
+		e.gen = rc == TS_STORE_OK ? cur.gen : 0;	/* 0: removed */
+		ts_store_entry_clear(&cur);
+		rc = rc == TS_STORE_FAIL ? rc : ts_store_put(&s->ref, &e);
+	}
+	if(rc == TS_STORE_OK) {
+		s->gen = e.gen;
+		s->saved_expiry = s->tok.expires_at;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Takes the store's entry into the slot when it holds another token than
+   ours (another process logged in or renewed). Returns 1 when the slot
+   now has a token. */
+static int adopt(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_store_entry e;
+	int have;
+
+	if(!s->ref.st || ts_store_get(&s->ref, &e) != TS_STORE_OK)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if(!s->tok.token || s->tok.token_len != e.token_len ||
+	   memcmp(s->tok.token, e.token, e.token_len) ||
+	   e.expires_at > s->tok.expires_at) {
+		from_entry(s, &e);
+		ts_debug("profile %s: token from the shared cache", p->name);
+	}
+	s->gen = e.gen;
+	s->saved_expiry = e.expires_at;
+	s->logins = e.logins;
+	s->refreshes = e.refreshes;
+	have = s->tok.token != NULL;
+	pthread_mutex_unlock(&s->lock);
+	ts_store_entry_clear(&e);
+	return have;
+}
+
+/* Checks and completes what a provider returned. */
+static int accept_token(const struct ts_profile *p, struct tokenshim_token *nt,
+			const char *step, char *perr, time_t now)
+{
+	if(!nt->token) {
+		snprintf(perr, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: provider returned no token", step);
+		return TS_EPROTO;
+	}
+	if(!ts_token_ok(nt->token, nt->token_len)) {
+		snprintf(perr, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: token is empty or contains CR, LF or NUL; refused",
+			 step);
+		return TS_EPROTO;
+	}
+	/* A token's expiry is never guessed: the server's word, else the
+	   configured lifetime. */
+	if(!nt->expires_at || nt->expires_at <= now)
+		nt->expires_at = now + p->lifetime;
+	return TS_OK;
+}
+
+/* Runs the provider: refresh when it can and there is something to
+   refresh, else (or when the refresh is refused) a full login. On success
+   the new token replaces the slot's. The caller holds the flight lock, so
+   the slot's token changes under no one else. */
+static int obtain(struct ts_profile *p, const char *url, char *errbuf,
+		  size_t errlen)
+{
+	const struct tokenshim_provider *pv = p->prov->p;
+	struct ts_slot *s = p->slot;
+	struct tokenshim_ctx ctx;
+	struct tokenshim_token nt = {0};
+	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+	time_t now = time(NULL);
+	int rc = TS_EDENIED, refreshed = 0;
+
+	ts_profile_ctx(p, url, &ctx);
+	if(pv->refresh && (s->tok.token || s->tok.extra)) {
+		rc = pv->refresh(&ctx, ts_services(), &s->tok, &nt, perr);
+		if(rc == TS_OK)
+			rc = accept_token(p, &nt, "refresh", perr, now);
+		if(rc == TS_OK)
+			refreshed = 1;
+		else {
+			ts_debug("profile %s: %s; logging in again", p->name,
+				 perr[0] ? perr : "refresh failed");
+			ts_token_clear(&nt);
+			perr[0] = '\0';
+		}
+	}
+	if(!refreshed) {
+		rc = pv->acquire(&ctx, ts_services(), &nt, perr);
+		if(rc == TS_OK)
+			rc = accept_token(p, &nt, "login", perr, now);
+	}
+	if(rc != TS_OK) {
+		ts_token_clear(&nt);
+		snprintf(errbuf, errlen, "profile %s: %s", p->name,
+			 perr[0] ? perr : "login failed");
+		return rc;
+	}
+	pthread_mutex_lock(&s->lock);
+	ts_token_clear(&s->tok);
+	s->tok = nt;
+	s->obtained = now;
+	s->saved_expiry = nt.expires_at;
+	s->life = (long)(nt.expires_at - now);
+	if(refreshed)
+		s->refreshes++;
+	else
+		s->logins++;
+	pthread_mutex_unlock(&s->lock);
+	ts_debug("profile %s: %s token (%zu chars, expires in %lds)", p->name,
+		 refreshed ? "refreshed" : "new", nt.token_len,
+		 (long)(nt.expires_at - now));
+	save(p);
+	return TS_OK;
+}
+
+/* Tokens that serve one request only (tickets): never cached. */
+static int one_shot(struct ts_profile *p, const char *url, char **tok,
+		    size_t *len, char *errbuf, size_t errlen)
+{
+	struct tokenshim_ctx ctx;
+	struct tokenshim_token nt = {0};
+	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+	int rc;
+
+	ts_profile_ctx(p, url, &ctx);
+	rc = p->prov->p->acquire(&ctx, ts_services(), &nt, perr);
+	if(rc == TS_OK)
+		rc = accept_token(p, &nt, "login", perr, time(NULL));
+	if(rc == TS_OK) {
+		*tok = malloc(nt.token_len + 1);
+		if(*tok) {
+			memcpy(*tok, nt.token, nt.token_len + 1);
+			*len = nt.token_len;
+		}
+		else
+			rc = TS_ENOMEM;
+	}
+	else
+		snprintf(errbuf, errlen, "profile %s: %s", p->name,
+			 perr[0] ? perr : "login failed");
+	ts_token_clear(&nt);
+	return rc;
+}
+
+/* Non-zero when the store's entry e holds the slot's current token. */
+static int holds_ours(struct ts_slot *s, const struct ts_store_entry *e)
+{
+	int same;
+
+	pthread_mutex_lock(&s->lock);
+	same = s->tok.token && e->token_len == s->tok.token_len &&
+	       !memcmp(e->token, s->tok.token, e->token_len);
+	pthread_mutex_unlock(&s->lock);
+	return same;
+}
+
+void ts_engine_touch(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_store_entry e;
+	time_t now = time(NULL);
+	int write_back;
+
+	if(!s || !p->prov || !(p->prov->p->flags & TOKENSHIM_PROVIDER_SLIDING))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token && s->life > 0)
+		s->tok.expires_at = now + s->life;
+	/* other processes learn of the extension from the store, but at
+	   most once per tenth of the life: a busy token is not a busy disk */
+	write_back = s->tok.token && s->ref.st &&
+		     s->tok.expires_at - s->saved_expiry >=
+		     (s->life / 10 ? s->life / 10 : 1);
+	pthread_mutex_unlock(&s->lock);
+	if(!write_back)
+		return;
+	/* write only over our own token: another process may have replaced
+	   it meanwhile, and then the compare-and-set refuses the write */
+	if(ts_store_get(&s->ref, &e) != TS_STORE_OK)
+		return;
+	if(holds_ours(s, &e)) {
+		pthread_mutex_lock(&s->lock);
+		s->gen = e.gen;
+		pthread_mutex_unlock(&s->lock);
+		ts_store_entry_clear(&e);
+		save(p);
+	}
+	else
+		ts_store_entry_clear(&e);
+}
+
+/* Copies out the slot's token when it is fresh, or, with stale set, when
+   it is merely still valid. */
+static int try_slot(struct ts_profile *p, int stale, char **tok, size_t *len)
+{
+	struct ts_slot *s = p->slot;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if(fresh(p, s, now) || (stale && s->tok.token && now < s->tok.expires_at))
+		rc = copy_out(s, tok, len);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum ts_result ts_engine_token(struct ts_profile *p, const char *url,
+			       int force, char **tok, size_t *len,
+			       char *errbuf, size_t errlen)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_lease *lease = NULL;
+	int rc, valid, leased;
+
+	if(!p->usable || !p->prov || !s) {
+		snprintf(errbuf, errlen,
+			 "profile %s: unusable because of errors in %s", p->name,
+			 p->file);
+		return TS_ECONFIG;
+	}
+	if(p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE)
+		return one_shot(p, url, tok, len, errbuf, errlen);
+	if(!force) {
+		if(try_slot(p, 0, tok, len) >= 0) {
+			ts_debug("profile %s: cached token (%zu chars)", p->name,
+				 *len);
+			return TS_OK;
+		}
+		if(adopt(p) && try_slot(p, 0, tok, len) >= 0)
+			return TS_OK;
+	}
+	/* Stale while revalidate: when the token is still valid and someone
+	   (a thread here, or another process) is already renewing it, use it
+	   rather than wait. */
+	pthread_mutex_lock(&s->lock);
+	valid = !force && s->tok.token && time(NULL) < s->tok.expires_at;
+	pthread_mutex_unlock(&s->lock);
+	if(valid) {
+		if(pthread_mutex_trylock(&s->flight))
+			goto use_old;
+	}
+	else
+		pthread_mutex_lock(&s->flight);
+	/* single flight across processes: wait for the holder's login,
+	   which its timeout bounds, then take what it stored */
+	leased = ts_store_lease(&s->ref, valid ? 0 : p->timeout_ms * 2 + 1000,
+				&lease);
+	if(leased == TS_STORE_BUSY && valid) {
+		pthread_mutex_unlock(&s->flight);
+		goto use_old;
+	}
+	if(!force) {
+		/* inside the lease: whoever held it may have stored a token */
+		adopt(p);
+		if(try_slot(p, 0, tok, len) >= 0) {
+			rc = TS_OK;
+			goto out;
+		}
+	}
+	rc = obtain(p, url, errbuf, errlen);
+	if(rc == TS_OK)
+		rc = try_slot(p, 1, tok, len) >= 0 ? TS_OK : TS_ENOMEM;
+	else if(!force && try_slot(p, 1, tok, len) >= 0) {
+		/* renewing ahead failed, but the token still works: use it */
+		ts_log("%s; the current token is still valid", errbuf);
+		rc = TS_OK;
+	}
+out:
+	ts_store_release(&s->ref, &lease);
+	pthread_mutex_unlock(&s->flight);
+	return rc;
+use_old:
+	if(try_slot(p, 1, tok, len) >= 0) {
+		ts_debug("profile %s: token still valid while another renews it",
+			 p->name);
+		return TS_OK;
+	}
+	/* it expired meanwhile: wait our turn */
+	return ts_engine_token(p, url, force, tok, len, errbuf, errlen);
+}
+
+void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_store_entry e;
+
+	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token && s->tok.token_len == len &&
+	   !memcmp(s->tok.token, tok, len)) {
+		/* keep the refresh state: a refresh may still work */
+		ts_free_secret((char **)&s->tok.token);
+		s->tok.token_len = 0;
+		s->tok.expires_at = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* the entry goes only while it still holds the refused token: the
+	   compare-and-set keeps a replacement written meanwhile */
+	if(ts_store_get(&s->ref, &e) != TS_STORE_OK)
+		return;
+	if(e.token_len == len && !memcmp(e.token, tok, len) &&
+	   ts_store_remove(&s->ref, e.gen) == TS_STORE_OK) {
+		pthread_mutex_lock(&s->lock);
+		if(s->gen == e.gen)
+			s->gen = 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+	ts_store_entry_clear(&e);
+}
+
+void ts_engine_status(struct ts_profile *p, struct ts_status *st)
+{
+	struct ts_slot *s = p->slot;
+	time_t now = time(NULL);
+
+	memset(st, 0, sizeof(*st));
+	st->state = "none";
+	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
+		return;
+	adopt(p);
+	pthread_mutex_lock(&s->lock);
+	if(s->tok.token) {
+		st->expires_in = (long)(s->tok.expires_at - now);
+		st->state = now >= s->tok.expires_at ? "expired" :
+			    fresh(p, s, now) ? "valid" : "expiring";
+		st->obtained = s->obtained;
+	}
+	st->logins = s->logins;
+	st->refreshes = s->refreshes;
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
+				size_t errlen)
+{
+	struct ts_slot *s = p->slot;
+	struct tokenshim_token old;
+	struct tokenshim_ctx ctx;
+	struct ts_store_entry e;
+	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+	int rc = TS_OK;
+
+	if(!s || !p->prov)
+		return TS_OK;
+	adopt(p);
+	/* whatever the store holds goes, whoever wrote it */
+	while(ts_store_get(&s->ref, &e) == TS_STORE_OK) {
+		int gone = ts_store_remove(&s->ref, e.gen) != TS_STORE_CONFLICT;
+
+		ts_store_entry_clear(&e);
+		if(gone)
+			break;
+	}
+	pthread_mutex_lock(&s->lock);
+	old = s->tok;
+	memset(&s->tok, 0, sizeof(s->tok));
+	pthread_mutex_unlock(&s->lock);
+	if(old.token && p->prov->p->release) {
+		ts_profile_ctx(p, NULL, &ctx);
+		rc = p->prov->p->release(&ctx, ts_services(), &old, perr);
+		if(rc != TS_OK)
+			snprintf(errbuf, errlen, "profile %s: %s", p->name,
+				 perr[0] ? perr : "logout failed");
+	}
+	ts_token_clear(&old);
+	return rc;
+}

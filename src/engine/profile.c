@@ -1,0 +1,485 @@
+/*
+ * profile: building profiles from the config's sections.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/profile.h"
+#include "provider/provider.h"
+#include "util/str.h"
+
+/* Keys every profile may set, whatever its provider. */
+static const char *const common_keys[] = {
+	"provider", "match", "url", "header", "cookie", "query", "lifetime",
+	"refresh_ahead", "timeout", "ca_file", "insecure", "on_failure", NULL
+};
+/* Keys [defaults] may set. */
+static const char *const default_keys[] = {
+	"lifetime", "refresh_ahead", "timeout", "ca_file", "insecure",
+	"on_failure", NULL
+};
+/* Keys that change how a token is used, not whose token it is. */
+static const char *const not_identity[] = {
+	"match", "header", "cookie", "query", "lifetime", "refresh_ahead",
+	"timeout", "on_failure", "ca_file", "insecure", NULL
+};
+
+struct ctx {
+	struct ts_ini *ini;
+	ts_report_fn *report;
+	void *rctx;
+	struct ts_config *cfg;
+};
+
+#define problem(c, line, ...) \
+	ts_ini_problem((c)->ini, (c)->report, (c)->rctx, line, __VA_ARGS__)
+
+static int in_list(const char *const *list, const char *s)
+{
+	for(; *list; list++)
+		if(!strcmp(*list, s))
+			return 1;
+	return 0;
+}
+
+const struct ts_kv *ts_profile_kv(const struct ts_profile *p, const char *key)
+{
+	return ts_kv_find(p->kv, p->nkv, key);
+}
+
+struct ts_profile *ts_config_profile(const struct ts_config *cfg,
+				     const char *name)
+{
+	size_t i;
+
+	for(i = 0; i < cfg->nprofiles; i++)
+		if(!strcmp(cfg->profiles[i].name, name))
+			return &cfg->profiles[i];
+	return NULL;
+}
+
+static int parse_seconds(const char *v, long min, long *out_ms)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if(errno || end == v || *end || d < (double)min || d > 86400.0 * 365)
+		return -1;
+	*out_ms = (long)(d * 1000.0 + 0.5);
+	return 0;
+}
+
+/* ---- what providers may ask of profiles ------------------------------ */
+
+static ts_peer_token_fn *peer_fn;
+
+void ts_profile_set_peer_token(ts_peer_token_fn *fn)
+{
+	__atomic_store_n(&peer_fn, fn, __ATOMIC_RELEASE);
+}
+
+static const char *h_config(void *owner, const char *key)
+{
+	const struct ts_kv *kv = ts_profile_kv(owner, key);
+
+	return kv ? kv->value : NULL;
+}
+
+static const char *h_peer_config(void *owner, const char *profile,
+				 const char *key)
+{
+	const struct ts_profile *p = owner;
+	struct ts_profile *peer = p->cfg ? ts_config_profile(p->cfg, profile) :
+					   NULL;
+	const struct ts_kv *kv = peer ? ts_profile_kv(peer, key) : NULL;
+
+	return kv ? kv->value : NULL;
+}
+
+static int h_peer_token(void *owner, const char *profile, char **out,
+			size_t *len, char *errbuf)
+{
+	const struct ts_profile *p = owner;
+	struct ts_profile *peer = p->cfg ? ts_config_profile(p->cfg, profile) :
+					   NULL;
+	ts_peer_token_fn *fn = __atomic_load_n(&peer_fn, __ATOMIC_ACQUIRE);
+
+	if(!peer || peer == p || !fn) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "no other profile named '%s'", profile);
+		return TOKENSHIM_ECONFIG;
+	}
+	return fn(peer, out, len, errbuf);
+}
+
+static const struct ts_provider_host host = {
+	h_config, h_peer_config, h_peer_token
+};
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static void set_host(void)
+{
+	ts_services_init(&host);
+}
+
+void ts_profile_ctx(struct ts_profile *p, const char *url,
+		    struct tokenshim_ctx *ctx)
+{
+	pthread_once(&host_once, set_host);
+	ctx->profile = p->name;
+	ctx->mod = p->prov;
+	ctx->timeout_ms = p->timeout_ms;
+	ctx->ca_file = p->ca_file;
+	ctx->insecure = p->insecure;
+	ctx->url = url;
+	ctx->owner = p;
+}
+
+/* Checks one profile's keys and fills its settings; marks it unusable on
+   any problem. Returns the line of a literal secret, or 0. */
+static int build_profile(struct ctx *c, struct ts_profile *p)
+{
+	static const char *const suffixes[] = TS_SECRET_SUFFIXES;
+	char err[256];
+	const struct ts_kv *prov_kv = ts_profile_kv(p, "provider");
+	int bad = 0, literal_line = 0, have_inject = 0, b;
+	const struct tokenshim_key *k;
+	size_t i, j;
+
+	p->timeout_ms = 15000;
+	p->refresh_ahead = 60;
+	if(!prov_kv) {
+		problem(c, p->line, "profile %s: missing required key 'provider'",
+			p->name);
+		bad = 1;
+	}
+	else {
+		p->prov = ts_provider_load(prov_kv->value, err, sizeof(err));
+		if(!p->prov) {
+			problem(c, prov_kv->line, "profile %s: %s", p->name, err);
+			bad = 1;
+		}
+	}
+	for(i = 0; i < p->nkv; i++) {
+		const struct ts_kv *kv = &p->kv[i];
+		long ms;
+		int lit = 0;
+
+		/* every key but match may appear once */
+		for(j = 0; j < i; j++)
+			if(strcmp(kv->key, "match") &&
+			   !strcmp(p->kv[j].key, kv->key) &&
+			   p->kv[j].line != kv->line) {
+				problem(c, kv->line,
+					"profile %s: duplicate key '%s' (first at line %d)",
+					p->name, kv->key, p->kv[j].line);
+				bad = 1;
+			}
+		if(!strcmp(kv->key, "match")) {
+			struct ts_pattern pat, *np;
+
+			if(ts_pattern_parse(kv->value, &pat, err, sizeof(err))) {
+				problem(c, kv->line, "profile %s: %s", p->name, err);
+				bad = 1;
+				continue;
+			}
+			np = realloc(p->patterns,
+				     (p->npatterns + 1) * sizeof(*np));
+			if(!np) {
+				ts_pattern_free(&pat);
+				bad = 1;
+				continue;
+			}
+			p->patterns = np;
+			p->patterns[p->npatterns++] = pat;
+		}
+		else if(!strcmp(kv->key, "header") || !strcmp(kv->key, "cookie") ||
+			!strcmp(kv->key, "query")) {
+			if(have_inject++) {
+				problem(c, kv->line,
+					"profile %s: only one of header, cookie and query may be set",
+					p->name);
+				bad = 1;
+			}
+			else if(ts_inject_parse(kv->key, kv->value, &p->inject,
+						err, sizeof(err))) {
+				problem(c, kv->line, "profile %s: %s", p->name, err);
+				bad = 1;
+			}
+		}
+		else if(!strcmp(kv->key, "lifetime") ||
+			!strcmp(kv->key, "refresh_ahead") ||
+			!strcmp(kv->key, "timeout")) {
+			if(parse_seconds(kv->value, 0, &ms) ||
+			   (ms == 0 && strcmp(kv->key, "refresh_ahead"))) {
+				problem(c, kv->line,
+					"profile %s: %s must be a positive number of seconds, not '%s'",
+					p->name, kv->key, kv->value);
+				bad = 1;
+			}
+			else if(!strcmp(kv->key, "timeout"))
+				p->timeout_ms = ms;
+			else if(!strcmp(kv->key, "lifetime"))
+				p->lifetime = ms / 1000 ? ms / 1000 : 1;
+			else
+				p->refresh_ahead = ms / 1000;
+		}
+		else if(!strcmp(kv->key, "insecure")) {
+			if((b = ts_parse_bool(kv->value)) < 0) {
+				problem(c, kv->line,
+					"profile %s: insecure must be true or false, not '%s'",
+					p->name, kv->value);
+				bad = 1;
+			}
+			else
+				p->insecure = b;
+		}
+		else if(!strcmp(kv->key, "on_failure")) {
+			if(!strcmp(kv->value, "pass"))
+				p->on_failure_pass = 1;
+			else if(strcmp(kv->value, "fail")) {
+				problem(c, kv->line,
+					"profile %s: on_failure must be fail or pass, not '%s'",
+					p->name, kv->value);
+				bad = 1;
+			}
+		}
+		else if(!strcmp(kv->key, "ca_file"))
+			p->ca_file = kv->value;
+		else if(in_list(common_keys, kv->key))
+			;	/* provider, url: read where used */
+		else if(!p->prov)
+			;	/* cannot judge keys of an unknown provider */
+		else if(!ts_provider_secret_key(p->prov, kv->key, &lit)) {
+			problem(c, kv->line,
+				"profile %s: unknown key '%s' for provider %s",
+				p->name, kv->key, p->prov->name);
+			bad = 1;
+		}
+		else if(lit && !literal_line)
+			literal_line = kv->line;
+	}
+	if(!p->npatterns && !bad) {
+		problem(c, p->line, "profile %s: missing required key 'match'",
+			p->name);
+		bad = 1;
+	}
+	if(p->prov) {
+		for(k = p->prov->p->keys; k->name; k++) {
+			const char *const *s;
+			int set = ts_profile_kv(p, k->name) != NULL;
+
+			if(!(k->flags & TOKENSHIM_KEY_REQUIRED) || k->def)
+				continue;
+			for(s = suffixes; !set && *s &&
+			    (k->flags & TOKENSHIM_KEY_SECRET); s++) {
+				char name[96];
+
+				snprintf(name, sizeof(name), "%s%s", k->name, *s);
+				set = ts_profile_kv(p, name) != NULL;
+			}
+			if(!set) {
+				problem(c, p->line,
+					"profile %s: missing required key '%s' for provider %s",
+					p->name, k->name, p->prov->name);
+				bad = 1;
+			}
+		}
+		if(!have_inject && ts_inject_parse_line(p->prov->p->inject ?
+				p->prov->p->inject : "header = Authorization: Bearer {token}",
+				&p->inject, err, sizeof(err))) {
+			problem(c, p->line, "profile %s: provider %s: %s", p->name,
+				p->prov->name, err);
+			bad = 1;
+		}
+		if(!p->lifetime)
+			p->lifetime = p->prov->p->lifetime > 0 ?
+				      p->prov->p->lifetime : 3600;
+		if(!bad && p->prov->p->validate) {
+			struct tokenshim_ctx vctx;
+			char verr[TOKENSHIM_ERRBUF_SIZE] = "";
+
+			ts_profile_ctx(p, NULL, &vctx);
+			if(p->prov->p->validate(&vctx, ts_services(), verr) !=
+			   TOKENSHIM_OK) {
+				problem(c, p->line, "profile %s: %s", p->name,
+					verr[0] ? verr : "invalid settings");
+				bad = 1;
+			}
+		}
+	}
+	p->usable = !bad;
+	return literal_line;
+}
+
+static int copy_kv(struct ts_kv **kv, size_t *n, const struct ts_kv *from)
+{
+	struct ts_kv *nk = realloc(*kv, (*n + 1) * sizeof(**kv));
+
+	if(!nk)
+		return -1;
+	*kv = nk;
+	nk[*n].key = strdup(from->key);
+	nk[*n].value = strdup(from->value);
+	nk[*n].line = from->line;
+	if(!nk[*n].key || !nk[*n].value) {
+		free(nk[*n].key);
+		ts_free_secret(&nk[*n].value);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* Builds cfg's profiles from ini's sections. */
+static void build(struct ctx *c, int check_mode)
+{
+	struct ts_ini *ini = c->ini;
+	struct ts_config *cfg = c->cfg;
+	size_t i, j;
+	int literal = 0;
+
+	for(j = 0; j < ini->ndefaults; j++)
+		if(!in_list(default_keys, ini->defaults[j].key))
+			problem(c, ini->defaults[j].line,
+				"key '%s' is not allowed in [defaults]",
+				ini->defaults[j].key);
+	cfg->profiles = calloc(ini->nsections ? ini->nsections : 1,
+			       sizeof(*cfg->profiles));
+	if(!cfg->profiles)
+		return;
+	for(i = 0; i < ini->nsections; i++) {
+		const struct ts_section *sec = &ini->sections[i];
+		struct ts_profile *p = &cfg->profiles[cfg->nprofiles];
+		int lit;
+
+		p->name = strdup(sec->name);
+		if(!p->name)
+			continue;
+		cfg->nprofiles++;
+		p->cfg = cfg;
+		p->file = cfg->path;
+		p->line = sec->line;
+		for(j = 0; j < sec->nkv; j++)
+			copy_kv(&p->kv, &p->nkv, &sec->kv[j]);
+		for(j = 0; j < ini->ndefaults; j++)
+			if(in_list(default_keys, ini->defaults[j].key) &&
+			   !ts_profile_kv(p, ini->defaults[j].key))
+				copy_kv(&p->kv, &p->nkv, &ini->defaults[j]);
+		lit = build_profile(c, p);
+		if(sec->broken)
+			p->usable = 0;
+		if(lit && !literal)
+			literal = lit;
+	}
+
+	/* Like ssh with a private key: a file holding a password in clear
+	   that others can read is not used at all. */
+	if(check_mode && literal && (ini->mode & 077)) {
+		problem(c, literal,
+			"holds a literal secret and is readable by group or others; "
+			"chmod 600 it or use password_file/_env/_cmd");
+		for(i = 0; i < cfg->nprofiles; i++)
+			cfg->profiles[i].usable = 0;
+	}
+}
+
+static int finish(struct ts_ini *ini, int rc, int check_mode,
+		  struct ts_config *cfg, ts_report_fn *report, void *rctx)
+{
+	struct ctx c = { ini, report, rctx, cfg };
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = ini->path ? strdup(ini->path) : NULL;
+	if(rc == 0 && cfg->path)
+		build(&c, check_mode);
+	cfg->errors = ini->errors;
+	ts_ini_free(ini);
+	return rc;
+}
+
+int ts_config_parse(const char *path, const char *text, int check_mode,
+		    int mode, struct ts_config *cfg, ts_report_fn *report,
+		    void *rctx)
+{
+	struct ts_ini ini;
+	int rc = ts_ini_parse(path, text, mode, &ini, report, rctx);
+
+	return finish(&ini, rc, check_mode, cfg, report, rctx);
+}
+
+int ts_config_load(const char *path, int must_exist, struct ts_config *cfg,
+		   ts_report_fn *report, void *rctx)
+{
+	struct ts_ini ini;
+	int rc = ts_ini_read(path, must_exist, &ini, report, rctx);
+
+	if(!ini.path)
+		ini.path = strdup(path);
+	return finish(&ini, rc, 1, cfg, report, rctx);
+}
+
+void ts_config_free(struct ts_config *cfg)
+{
+	size_t i, j;
+
+	for(i = 0; i < cfg->nprofiles; i++) {
+		struct ts_profile *p = &cfg->profiles[i];
+
+		free(p->name);
+		for(j = 0; j < p->npatterns; j++)
+			ts_pattern_free(&p->patterns[j]);
+		free(p->patterns);
+		for(j = 0; j < p->nkv; j++) {
+			free(p->kv[j].key);
+			ts_free_secret(&p->kv[j].value);
+		}
+		free(p->kv);
+		ts_inject_free(&p->inject);
+	}
+	free(cfg->profiles);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int not_id(const char *k)
+{
+	return in_list(not_identity, k);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct ts_kv *x = *(const struct ts_kv *const *)a;
+	const struct ts_kv *y = *(const struct ts_kv *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+int ts_profile_identity(const struct ts_profile *p, struct ts_buf *id)
+{
+	const struct ts_kv **kv;
+	size_t i, n = 0;
+
+	if(!p->prov)
+		return -1;
+	kv = calloc(p->nkv ? p->nkv : 1, sizeof(*kv));
+	if(!kv)
+		return -1;
+	for(i = 0; i < p->nkv; i++)
+		if(!not_id(p->kv[i].key))
+			kv[n++] = &p->kv[i];
+	qsort(kv, n, sizeof(*kv), by_key);
+	/* provider, then every setting that decides whose token this is;
+	   a changed password or url is a new identity, hence a new entry.
+	   The text is the one earlier versions named their entries by. */
+	ts_buf_printf(id, "tokenshim-cache-1\n%s\n", p->prov->name);
+	for(i = 0; i < n; i++)
+		ts_buf_printf(id, "%s=%s\n", kv[i]->key, kv[i]->value);
+	free(kv);
+	return id->oom ? -1 : 0;
+}

@@ -1,0 +1,22 @@
+/*
+ * fork: each module that keeps locks registers its own fork handlers
+ * here, once, when it first needs them. A module that holds a lock only
+ * briefly takes it in prepare and gives it back in parent, so the child
+ * starts with consistent state; a module whose locks may be held for long
+ * (a login) only starts the child with fresh ones.
+ */
+#ifndef TS_FORK_H
+#define TS_FORK_H
+
+struct ts_fork_hooks {
+	void (*prepare)(void);	/* before fork, in the forking thread; or NULL */
+	void (*parent)(void);	/* after fork, in the parent; or NULL */
+	void (*child)(void);	/* after fork, in the child; or NULL */
+	int registered;		/* set once registered; start at 0 */
+};
+
+/* Registers h with pthread_atfork unless that was done already. Cheap
+   enough to call on every use. */
+void ts_fork_register(struct ts_fork_hooks *h);
+
+#endif

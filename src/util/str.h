@@ -1,0 +1,54 @@
+/*
+ * str: the small text and clock helpers every layer, and the provider
+ * modules' common code, would otherwise write again. Header-only, so that
+ * plugin/common can share them without linking the library.
+ */
+#ifndef TS_STR_H
+#define TS_STR_H
+
+#include <string.h>
+#include <time.h>
+
+/* How a secret key X may also be given: X_env, X_file, X_cmd (in this
+   order after the literal X). NULL-ended. */
+#define TS_SECRET_SUFFIXES { "_env", "_file", "_cmd", NULL }
+
+/* Strips blanks (and a CR, from files written on Windows) at both ends,
+   in place. Returns the first kept character. */
+static inline char *ts_trim(char *s)
+{
+	char *e;
+
+	while(*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while(e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* "true"/"yes"/"1"/"on": 1; "false"/"no"/"0"/"off": 0; anything else,
+   NULL included: -1. */
+static inline int ts_parse_bool(const char *v)
+{
+	if(!v)
+		return -1;
+	if(!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") ||
+	   !strcmp(v, "on"))
+		return 1;
+	if(!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") ||
+	   !strcmp(v, "off"))
+		return 0;
+	return -1;
+}
+
+/* Milliseconds on the monotonic clock, for timeouts. */
+static inline long ts_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+#endif

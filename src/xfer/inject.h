@@ -1,0 +1,35 @@
+/*
+ * inject: a token on a request, as its profile's placement says
+ * (engine/placement.h), merged with what the application itself set. The application's own
+ * header list, cookie string and URL are never modified: merges produce
+ * new objects that tokenshim owns and frees.
+ */
+#ifndef TS_INJECT_H
+#define TS_INJECT_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+
+#include "engine/placement.h"
+
+/* Non-zero when the application's own settings already carry the name:
+   a header of that name in app_headers, a cookie of that name in
+   app_cookie, or a query parameter of that name in url. */
+int ts_inject_app_has(const struct ts_inject *in,
+		      const struct curl_slist *app_headers,
+		      const char *app_cookie, const char *url);
+
+/* A new header list: copies of the app's entries, then "Name: value".
+   Free with ts_slist_free (it wipes). NULL when out of memory. */
+struct curl_slist *ts_merge_headers(const struct curl_slist *app,
+				    const char *name, const char *value);
+/* The app's cookie string with "name=value" added. */
+char *ts_merge_cookie(const char *app_cookie, const char *name,
+		      const char *value);
+/* The URL with "name=value" added to its query (before any fragment). */
+char *ts_merge_query(const char *url, const char *name, const char *value);
+
+/* Frees a list built by ts_merge_headers, wiping each entry. */
+void ts_slist_free(struct curl_slist **l);
+
+#endif

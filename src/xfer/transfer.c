@@ -1,0 +1,683 @@
+/*
+ * transfer: the per-request path. Programs whose URLs match no profile pay
+ * one table lookup and one URL parse per transfer; nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "curl/guard.h"
+#include "engine/engine.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "xfer/handle.h"
+#include "xfer/inject.h"
+#include "xfer/transfer.h"
+
+/* Set once the setopt hook has run: the process's libcurl calls reach
+   tokenshim, so every option of every handle is seen. */
+static int hooked;
+
+void ts_transfer_hooked(void)
+{
+	if(!__atomic_load_n(&hooked, __ATOMIC_RELAXED))
+		__atomic_store_n(&hooked, 1, __ATOMIC_RELAXED);
+}
+
+/* Reports a failure the way libcurl would: in the app's error buffer, and
+   as a one-line diagnostic. */
+static void fail_msg(const struct ts_handle *hs, const char *msg)
+{
+	ts_log("%s", msg);
+	if(hs && hs->errbuf)
+		snprintf(hs->errbuf, CURL_ERROR_SIZE, "tokenshim: %s", msg);
+}
+
+/* The host part of a URL, for traces: a URL may carry secrets in its
+   query or user info, so it is never printed whole. */
+static void url_host(const char *url, char *out, size_t len)
+{
+	struct ts_url u;
+
+	if(ts_url_parse(url, &u) == 0) {
+		snprintf(out, len, "%s://%s:%d", u.scheme, u.host, u.port);
+		ts_url_free(&u);
+	}
+	else
+		snprintf(out, len, "(unparsable URL)");
+}
+
+/* One injected transfer, as its redirect hops see it. An easy transfer
+   keeps it on the stack for the length of curl_easy_perform; a multi
+   transfer on the heap, from curl_multi_add_handle to its end. */
+struct ts_xfer {
+	const struct ts_curl *c;
+	CURL *h;
+	struct ts_handle *hs;
+	struct ts_engine *e;
+	struct ts_profile *p;
+	const char *app_url;
+	char *effective;		/* app_url when read back from libcurl */
+	int *replays;			/* counts swallowed attempts (multi) */
+	CURLcode failed;		/* no token: the code the app gets */
+	char *why;			/* and the reason, for its error buffer */
+	struct curl_slist *with;	/* the app's headers plus the token */
+	struct curl_slist *without;	/* the app's headers plus "Name:" */
+	const char *cookie;		/* the app's cookie plus the token */
+	int carrying;			/* the hop being sent has the token */
+	int guarded;			/* on_prereq is installed */
+	int wrapped;			/* on_write and on_header are */
+	int referer_set;		/* we replaced the Referer */
+	int hops;
+	/* 401 replay */
+	char *url;			/* the URL with a query token */
+	char *tok;			/* the token this attempt carries */
+	size_t tok_len;
+	int may_replay;			/* a refused token may still be replaced */
+	int at_status;			/* the next bytes start a response */
+	int swallow;			/* hide this response: it gets replayed */
+	/* Interim (1xx) responses reach the app before anyone knows whether
+	   the final one is a 401 to hide. The app has seen them once; on the
+	   replay their twins are dropped, so it sees them once in all. */
+	int interim_seen;		/* this attempt gave the app a 1xx */
+	int skip_interim;		/* drop the replay's 1xx responses */
+	int skipping;			/* inside a dropped 1xx response */
+};
+
+/* Builds the app's settings plus the token, and sets them on the handle.
+   Returns 0, or -1 when out of memory. */
+static int inject(struct ts_xfer *in, const char *value)
+{
+	const struct ts_curl *c = in->c;
+	const struct ts_inject *ij = &in->p->inject;
+	struct ts_handle *hs = in->hs;
+
+	switch(ij->kind) {
+	case TS_INJECT_HEADER:
+		in->with = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
+					    value);
+		if(!in->with)
+			return -1;
+		c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER, in->with);
+		break;
+	case TS_INJECT_COOKIE:
+		in->cookie = ts_merge_cookie(hs ? hs->cookie : NULL, ij->name,
+					     value);
+		if(!in->cookie)
+			return -1;
+		c->real_curl_easy_setopt(in->h, CURLOPT_COOKIE, in->cookie);
+		break;
+	case TS_INJECT_QUERY:
+		in->url = ts_merge_query(in->app_url, ij->name, value);
+		if(!in->url)
+			return -1;
+		c->real_curl_easy_setopt(in->h, CURLOPT_URL, in->url);
+		break;
+	}
+	in->carrying = 1;
+	in->hops = 0;
+	in->at_status = 1;
+	in->swallow = 0;
+	return 0;
+}
+
+static void drop_injection(struct ts_xfer *in)
+{
+	ts_slist_free(&in->with);
+	ts_slist_free(&in->without);
+	ts_free_secret((char **)&in->cookie);
+	ts_free_secret(&in->url);
+	ts_free_secret(&in->tok);
+}
+
+/* Can the request body be sent again? A body libcurl keeps (POSTFIELDS,
+   mime) or none at all: yes. A body from a read callback: only when it
+   rewinds, which is tried now, as libcurl would for a multi-pass auth. */
+static int rewind_body(struct ts_xfer *in)
+{
+	struct ts_handle *hs = in->hs;
+
+	if(!hs || !(hs->upload || (hs->post && !hs->has_postfields)))
+		return 1;
+	if(hs->seek_fn)
+		return hs->seek_fn(hs->seek_data, 0, SEEK_SET) == CURL_SEEKFUNC_OK;
+	if(!hs->read_fn) {
+		FILE *f = hs->read_data_set ? hs->read_data : stdin;
+
+		return f && fseek(f, 0, SEEK_SET) == 0;
+	}
+	return 0;
+}
+
+static size_t deliver_write(struct ts_xfer *in, char *b, size_t size, size_t n)
+{
+	struct ts_handle *hs = in->hs;
+	void *out = hs && hs->write_data_set ? hs->write_data : stdout;
+
+	if(hs && hs->write_fn)
+		return hs->write_fn(b, size, n, out);
+	return fwrite(b, size, n, out);
+}
+
+/* As libcurl would: the app's header callback; else, when it gave only
+   CURLOPT_HEADERDATA, its write callback (or fwrite) on that; else
+   nothing. */
+static size_t deliver_header(struct ts_xfer *in, char *b, size_t size, size_t n)
+{
+	struct ts_handle *hs = in->hs;
+
+	if(!hs)
+		return size * n;
+	if(hs->header_fn)
+		return hs->header_fn(b, size, n, hs->header_data);
+	if(hs->header_data)
+		return hs->write_fn ? hs->write_fn(b, size, n, hs->header_data) :
+				      fwrite(b, size, n, hs->header_data);
+	return size * n;
+}
+
+/* Looks at the first bytes of each response: a 401 to a request that
+   carried the token is hidden from the app and replayed, once, when the
+   body can be sent again. */
+static void status_line(struct ts_xfer *in, const char *b, size_t len)
+{
+	long code = 0;
+	size_t i = 5;
+
+	if(!in->at_status || len < 12 || memcmp(b, "HTTP/", 5))
+		return;
+	while(i < len && b[i] != ' ')
+		i++;
+	while(i < len && b[i] == ' ')
+		i++;
+	for(; i < len && b[i] >= '0' && b[i] <= '9'; i++)
+		code = code * 10 + (b[i] - '0');
+	if(code >= 100 && code < 200) {
+		/* interim: the real status follows */
+		if(in->skip_interim)
+			in->skipping = 1;
+		else
+			in->interim_seen = 1;
+		return;
+	}
+	in->at_status = 0;
+	if(code != 401 || !in->carrying || !in->may_replay)
+		return;
+	if(!rewind_body(in)) {
+		ts_log("profile %s: the server refused the token (HTTP 401), but the "
+		       "request body cannot be sent again; not replaying it",
+		       in->p->name);
+		in->may_replay = 0;
+		return;
+	}
+	in->swallow = 1;
+	in->skip_interim = in->interim_seen;
+	if(in->replays)
+		(*in->replays)++;
+}
+
+static size_t on_write(char *b, size_t size, size_t n, void *userp)
+{
+	struct ts_xfer *in = userp;
+
+	status_line(in, b, size * n);
+	if(in->swallow)
+		return 0;	/* a swallowed attempt ends here; it is replayed */
+	if(in->skipping)
+		return size * n;
+	return deliver_write(in, b, size, n);
+}
+
+static size_t on_header(char *b, size_t size, size_t n, void *userp)
+{
+	struct ts_xfer *in = userp;
+	int end = (size * n == 2 && b[0] == '\r' && b[1] == '\n') ||
+		  (size * n == 1 && b[0] == '\n');
+
+	status_line(in, b, size * n);
+	if(in->swallow)
+		return 0;
+	if(end)
+		in->at_status = 1;	/* a next response may follow */
+	if(in->skipping) {
+		if(end)
+			in->skipping = 0;
+		return size * n;
+	}
+	return deliver_header(in, b, size, n);
+}
+
+/* Runs before every request of the transfer, redirects included: a hop
+   whose URL still belongs to the profile carries the token, any other
+   carries none of it, whatever the app allowed (CURLOPT_UNRESTRICTED_AUTH
+   only speaks of Authorization and Cookie, and tokens travel in other
+   headers too). Then it hands over to the app's own callback. */
+static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
+		     int local_port)
+{
+	struct ts_xfer *in = clientp;
+	const struct ts_curl *c = in->c;
+	char *url = NULL, where[300];
+	int same;
+
+	/* the first request is the app's own URL, which matched */
+	if(in->hops == 0)
+		same = 1;
+	else {
+		c->real_curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
+		same = url && ts_engine_match(in->e, url, NULL) == in->p;
+	}
+	if(same != in->carrying) {
+		switch(in->p->inject.kind) {
+		case TS_INJECT_HEADER:
+			/* "Name:" with no value makes libcurl send no such
+			   header: the list for hops that must not carry the
+			   token, built when a redirect first needs it */
+			if(!same && !in->without)
+				in->without = ts_merge_headers(in->hs ?
+					in->hs->headers : NULL,
+					in->p->inject.name, "");
+			if(!same && !in->without)
+				return CURL_PREREQFUNC_ABORT;
+			c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER,
+					    same ? in->with : in->without);
+			break;
+		case TS_INJECT_COOKIE:
+			c->real_curl_easy_setopt(in->h, CURLOPT_COOKIE, same ? in->cookie :
+					    in->hs ? in->hs->cookie : NULL);
+			break;
+		case TS_INJECT_QUERY:
+			/* a redirect names its own URL: the token is not in it */
+			break;
+		}
+		in->carrying = same;
+	}
+	/* the automatic Referer of the hop after the first is the URL that
+	   carried the token in its query */
+	if(in->hops == 1 && !same && in->p->inject.kind == TS_INJECT_QUERY &&
+	   in->hs && in->hs->autoreferer) {
+		c->real_curl_easy_setopt(in->h, CURLOPT_REFERER, in->app_url);
+		in->referer_set = 1;
+	}
+	if(in->hops && ts_debug_enabled()) {
+		url_host(url ? url : "", where, sizeof(where));
+		ts_debug("profile %s: redirect to %s: %s", in->p->name, where,
+			 same ? "token carried" : "token withheld");
+	}
+	in->hops++;
+	in->at_status = 1;
+	if(in->hs && in->hs->prereq)
+		return in->hs->prereq(in->hs->prereq_data, ip, local_ip, port,
+				      local_port);
+	return CURL_PREREQFUNC_OK;
+}
+
+enum { XF_PASS, XF_READY, XF_FAIL };
+
+static CURLcode token_failure(int rc)
+{
+	return rc == TS_ECONNECT ? CURLE_COULDNT_CONNECT : CURLE_LOGIN_DENIED;
+}
+
+/* The profile's token, into in->tok. The provider's own requests pass
+   through the hooks untouched meanwhile: the curl layer's guard sees to
+   that. */
+static int get_token(struct ts_xfer *in, char *err, size_t errlen)
+{
+	char *tok = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = ts_engine_token(in->p, in->app_url, 0, &tok, &len, err, errlen);
+	if(rc == TS_OK) {
+		in->tok = tok;
+		in->tok_len = len;
+	}
+	return rc;
+}
+
+/* Puts in->tok on the handle, as the profile says it travels. */
+static CURLcode arm(struct ts_xfer *in)
+{
+	char *value = ts_inject_value(&in->p->inject, in->tok, in->tok_len);
+	int rc = value ? inject(in, value) : -1;
+
+	ts_free_secret(&value);
+	return rc ? CURLE_OUT_OF_MEMORY : CURLE_OK;
+}
+
+static void release(struct ts_xfer *in)
+{
+	drop_injection(in);
+	free(in->effective);
+	free(in->why);
+	in->effective = in->why = NULL;
+}
+
+/* Matches h's URL to a profile, gets its token and injects it. XF_PASS: h
+   goes out as the app set it. XF_FAIL: there is no token; *result and err
+   say why, and in keeps only what release() frees. XF_READY: the transfer
+   may start; again() replaces a refused token, end() puts everything
+   back. */
+static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
+		 size_t errlen)
+{
+	const struct ts_curl *c = ts_real();
+	const struct ts_pattern *pat = NULL;
+	struct ts_handle *hs;
+	struct ts_engine *e;
+	struct ts_profile *p;
+	const char *app_url;
+	char *effective = NULL;
+	char where[300];
+	int rc;
+
+	/* the common case, a URL of no profile, touches nothing else */
+	in->c = c;
+	*result = CURLE_FAILED_INIT;
+	if(!c) {
+		memset(in, 0, sizeof(*in));
+		return XF_FAIL;
+	}
+	e = ts_engine();
+	if(!e->cfg.nprofiles || ts_guard_own())
+		return XF_PASS;
+
+	hs = ts_handle_get(h, 0);
+	app_url = hs ? hs->url : NULL;
+	if(!app_url) {
+		/* A handle whose options we did not see (a dlopen host): libcurl
+		   reports the URL it was given as the effective one until the
+		   transfer starts. */
+		char *eff = NULL;
+
+		if(c->real_curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) ==
+		   CURLE_OK && eff && *eff)
+			effective = strdup(eff);
+		app_url = effective;
+	}
+	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
+	if(!p) {
+		if(app_url && ts_debug_enabled()) {
+			url_host(app_url, where, sizeof(where));
+			ts_debug("%s: no profile", where);
+		}
+		free(effective);
+		return XF_PASS;
+	}
+	memset(in, 0, sizeof(*in));
+	in->c = c;
+	in->h = h;
+	in->e = e;
+	in->hs = hs;
+	in->p = p;
+	in->app_url = app_url;
+	in->effective = effective;
+	if(ts_debug_enabled()) {
+		url_host(in->app_url, where, sizeof(where));
+		ts_debug("%s: profile %s (pattern %s)", where, in->p->name,
+			 pat->text);
+	}
+	if(in->p->usable && ts_inject_app_has(&in->p->inject,
+					      hs ? hs->headers : NULL,
+					      hs ? hs->cookie : NULL,
+					      in->app_url)) {
+		ts_debug("profile %s: the application sets its own %s %s; "
+			 "adding nothing", in->p->name,
+			 ts_inject_kind_name(in->p->inject.kind),
+			 in->p->inject.name);
+		release(in);
+		return XF_PASS;
+	}
+
+	rc = get_token(in, err, errlen);
+	if(rc != TS_OK) {
+		if(in->p->usable && in->p->on_failure_pass) {
+			ts_log("%s; sending the request without a token (on_failure = pass)",
+			       err);
+			release(in);
+			return XF_PASS;
+		}
+		fail_msg(hs, err);
+		*result = token_failure(rc);
+		return XF_FAIL;
+	}
+
+	/* wrapping the app's callbacks needs to know them all */
+	in->wrapped = hs && __atomic_load_n(&hooked, __ATOMIC_RELAXED);
+	in->may_replay = in->wrapped;
+	*result = arm(in);
+	if(*result) {
+		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
+		return XF_FAIL;
+	}
+	/* when the transfer may follow redirects, every request of it, each
+	   hop included, passes through on_prereq, which decides whether that
+	   hop carries the token */
+	in->guarded = hs && hs->follow &&
+		      c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
+					  on_prereq) == CURLE_OK &&
+		      c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA, in) == CURLE_OK;
+	if(!in->guarded && hs && hs->follow)
+		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
+			 "redirects are not checked hop by hop", in->p->name);
+	if(in->wrapped) {
+		c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+		c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA, in);
+		c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, in);
+	}
+	ts_debug("profile %s: injecting %s %s (%zu-char token)", in->p->name,
+		 ts_inject_kind_name(in->p->inject.kind), in->p->inject.name,
+		 in->tok_len);
+	return XF_READY;
+}
+
+/* After an attempt the server refused (HTTP 401): forgets the token (if
+   still current), gets another and injects it, once. */
+static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
+{
+	CURLcode result;
+	int rc;
+
+	in->may_replay = 0;
+	ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
+		 in->p->name);
+	ts_engine_invalidate(in->p, in->tok, in->tok_len);
+	drop_injection(in);
+	rc = get_token(in, err, errlen);
+	if(rc != TS_OK) {
+		fail_msg(in->hs, err);
+		return token_failure(rc);
+	}
+	result = arm(in);
+	if(result)
+		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
+	return result;
+}
+
+/* Puts the app's own settings back on h (the transfer's handle, or a
+   copy curl_easy_duphandle made of it meanwhile), so that its next
+   transfer starts from what the app set, not from what we added. */
+static void restore(struct ts_xfer *in, CURL *h)
+{
+	const struct ts_curl *c = in->c;
+	struct ts_handle *hs = in->hs;
+
+	if(in->wrapped) {
+		c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
+		c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA,
+				    hs->write_data_set ? hs->write_data : stdout);
+		c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs->header_fn);
+		c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, hs->header_data);
+	}
+	if(in->guarded) {
+		c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
+				    hs ? hs->prereq : NULL);
+		c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA,
+				    hs ? hs->prereq_data : NULL);
+	}
+	if(in->referer_set)
+		c->real_curl_easy_setopt(h, CURLOPT_REFERER, hs ? hs->referer : NULL);
+	if(in->failed) {
+		c->real_curl_easy_setopt(h, CURLOPT_URL, in->app_url);
+		return;
+	}
+	switch(in->p->inject.kind) {
+	case TS_INJECT_HEADER:
+		c->real_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs ? hs->headers : NULL);
+		break;
+	case TS_INJECT_COOKIE:
+		c->real_curl_easy_setopt(h, CURLOPT_COOKIE, hs ? hs->cookie : NULL);
+		break;
+	case TS_INJECT_QUERY:
+		c->real_curl_easy_setopt(h, CURLOPT_URL, in->app_url);
+		break;
+	}
+}
+
+/* The transfer is over: a token whose expiry slides was just extended by
+   the server; then the app's settings go back. */
+static void end(struct ts_xfer *in, CURLcode result)
+{
+	long code = 0;
+
+	if(result == CURLE_OK && in->carrying &&
+	   in->c->real_curl_easy_getinfo(in->h, CURLINFO_RESPONSE_CODE, &code) ==
+	   CURLE_OK && code >= 200 && code < 400)
+		ts_engine_touch(in->p);
+	restore(in, in->h);
+	release(in);
+}
+
+CURLcode ts_transfer(CURL *h)
+{
+	struct ts_xfer in;
+	CURLcode result;
+	char err[512];
+
+	switch(start(&in, h, &result, err, sizeof(err))) {
+	case XF_PASS:
+		return in.c->real_curl_easy_perform(h);
+	case XF_FAIL:
+		release(&in);
+		return result;
+	}
+	for(;;) {
+		result = in.c->real_curl_easy_perform(h);
+		if(!in.swallow)
+			break;
+		result = again(&in, err, sizeof(err));
+		if(result)
+			break;
+	}
+	end(&in, result);
+	return result;
+}
+
+/* ---- multi transfers ---------------------------------------------------
+   The same steps, spread over the multi calls: start at
+   curl_multi_add_handle, again when the attempt ends refused, end when
+   the app is told the transfer is done. */
+
+/* A URL libcurl refuses at once, without any network traffic: a transfer
+   that has no token still runs its course through the multi handle, so
+   the app's loop sees it end, with the reason tokenshim gives. */
+#define NO_TOKEN_URL "tokenshim-no-token://unavailable/"
+
+/* The transfer cannot go on with a token: from here on it is one that
+   never had one, and ends at once when (re)started. */
+static CURLcode fail_fast(struct ts_xfer *x, CURLcode result, const char *why)
+{
+	x->failed = result;
+	x->swallow = 0;
+	free(x->why);
+	x->why = strdup(why);
+	if(!x->c || x->c->real_curl_easy_setopt(x->h, CURLOPT_URL, NO_TOKEN_URL))
+		return CURLE_FAILED_INIT;
+	return CURLE_OK;
+}
+
+struct ts_xfer *ts_xfer_start(CURL *h)
+{
+	struct ts_xfer *x = malloc(sizeof(*x));
+	CURLcode result;
+	char err[512];
+
+	if(!x)
+		return NULL;
+	switch(start(x, h, &result, err, sizeof(err))) {
+	case XF_PASS:
+		free(x);
+		return NULL;
+	case XF_FAIL:
+		drop_injection(x);
+		if(fail_fast(x, result, err)) {
+			release(x);
+			free(x);
+			return NULL;
+		}
+		return x;
+	}
+	return x;
+}
+
+void ts_xfer_count_replays(struct ts_xfer *x, int *replays)
+{
+	x->replays = replays;
+}
+
+int ts_xfer_refused(const struct ts_xfer *x)
+{
+	return x->swallow;
+}
+
+CURLcode ts_xfer_again(struct ts_xfer *x)
+{
+	CURLcode result;
+	char err[512];
+
+	result = again(x, err, sizeof(err));
+	if(result == CURLE_OK)
+		return CURLE_OK;
+	/* what the refused attempt had on the handle goes first: its header
+	   list was just wiped */
+	restore(x, x->h);
+	drop_injection(x);
+	x->wrapped = x->guarded = x->referer_set = 0;
+	return fail_fast(x, result, err);
+}
+
+void ts_xfer_restore_copy(struct ts_xfer *x, CURL *copy)
+{
+	restore(x, copy);
+}
+
+CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result)
+{
+	if(x->failed) {
+		/* libcurl just wrote its own words into the error buffer */
+		result = x->failed;
+		if(x->hs && x->hs->errbuf && x->why)
+			snprintf(x->hs->errbuf, CURL_ERROR_SIZE, "tokenshim: %s",
+				 x->why);
+		restore(x, x->h);
+		release(x);
+	}
+	else
+		end(x, result);
+	free(x);
+	return result;
+}
+
+int ts_xfer_token(const char *profile, char **tok, size_t *len, char *err,
+		  size_t errlen)
+{
+	struct ts_profile *p = ts_engine_profile(ts_engine(), profile);
+
+	if(!p) {
+		snprintf(err, errlen, "no profile named '%s'", profile);
+		return -1;
+	}
+	return ts_engine_token(p, NULL, 0, tok, len, err, errlen);
+}

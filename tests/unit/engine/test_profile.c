@@ -1,0 +1,184 @@
+/*
+ * test_profile: building profiles from tokenshim.conf
+ * (src/engine/profile.c). Every problem must come out as
+ * "file:line: message" and disable only its profile.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/CUnit.h>
+
+#include "engine/profile.h"
+#include "provider/provider.h"
+#include "../units.h"
+
+static char reports[8192];
+
+static void collect(void *ctx, const char *msg)
+{
+	(void)ctx;
+	strncat(reports, msg, sizeof(reports) - strlen(reports) - 2);
+	strcat(reports, "\n");
+}
+
+static int parse(const char *text, int mode, struct ts_config *cfg)
+{
+	reports[0] = '\0';
+	return ts_config_parse("t.conf", text, 1, mode, cfg, collect, NULL);
+}
+
+static void test_good(void)
+{
+	struct ts_config cfg;
+	const struct ts_profile *p;
+
+	parse("# comment\n"
+	      "; another\n"
+	      "[defaults]\n"
+	      "timeout = 7\n"
+	      "refresh_ahead = 30\n"
+	      "\n"
+	      "[profile nb]\n"
+	      "provider = netbrain\n"
+	      "match = https://nb.corp/ServicesAPI/*\n"
+	      "match = https://nb2.corp/*\n"
+	      "url = https://nb.corp/ServicesAPI/API\n"
+	      "username = admin\n"
+	      "password_env = NB_PW\n"
+	      "tenant_id = T1\n"
+	      "domain_id = D1\n"
+	      "lifetime = 600\n"
+	      "[profile q]\n"
+	      "provider = netbrain\n"
+	      "match = https://q.corp/*\n"
+	      "url = https://q.corp/\n"
+	      "username = u\n"
+	      "password_file = /run/pw # not a comment: part of the path\n"
+	      "query = access_token={token}\n"
+	      "timeout = 2.5\n"
+	      "on_failure = pass\n", 0600, &cfg);
+	CU_ASSERT_STRING_EQUAL(reports, "");
+	CU_ASSERT_EQUAL(cfg.errors, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.nprofiles, 2);
+	p = ts_config_profile(&cfg, "nb");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT(p->usable);
+	CU_ASSERT_EQUAL(p->npatterns, 2);
+	CU_ASSERT_EQUAL(p->timeout_ms, 7000);
+	CU_ASSERT_EQUAL(p->refresh_ahead, 30);
+	CU_ASSERT_EQUAL(p->lifetime, 600);
+	CU_ASSERT(p->inject.kind == TS_INJECT_HEADER);
+	CU_ASSERT_STRING_EQUAL(p->inject.name, "token");
+	CU_ASSERT_EQUAL(ts_profile_kv(p, "tenant_id")->line, 14);
+	p = ts_config_profile(&cfg, "q");
+	CU_ASSERT(p->usable);
+	CU_ASSERT_EQUAL(p->timeout_ms, 2500);
+	CU_ASSERT_EQUAL(p->lifetime, 1800);	/* netbrain's default */
+	CU_ASSERT(p->on_failure_pass);
+	CU_ASSERT(p->inject.kind == TS_INJECT_QUERY);
+	CU_ASSERT_STRING_EQUAL(ts_profile_kv(p, "password_file")->value,
+			       "/run/pw # not a comment: part of the path");
+	ts_config_free(&cfg);
+}
+
+static void test_errors_have_lines(void)
+{
+	struct ts_config cfg;
+
+	parse("[profile a]\n"			/* 1 */
+	      "provider = netbrain\n"		/* 2 */
+	      "match = https://a/*\n"		/* 3 */
+	      "url = https://a/\n"		/* 4 */
+	      "username = u\n"			/* 5 */
+	      "password = p\n"			/* 6 */
+	      "api_key = k\n"			/* 7: not a netbrain key */
+	      "[profile b]\n"			/* 8 */
+	      "provider = nosuch\n"		/* 9 */
+	      "match = https://b/*\n"		/* 10 */
+	      "[profile c]\n"			/* 11 */
+	      "provider = netbrain\n"		/* 12 */
+	      "match = https://c/*\n"		/* 13 */
+	      "url = https://c/\n"		/* 14 */
+	      "password = p\n"			/* 15 */
+	      "header = token\n"		/* 16 */
+	      "cookie = t={token}\n"		/* 17 */
+	      "[profile d]\n"			/* 18 */
+	      "provider = netbrain\n"		/* 19 */
+	      "match = https://d/*\n"		/* 20 */
+	      "url = https://d/\n"		/* 21 */
+	      "username = u\n"			/* 22 */
+	      "password = p\n"			/* 23 */
+	      "insecure = maybe\n"		/* 24 */
+	      "on_failure = retry\n"		/* 25 */
+	      "lifetime = 0\n"			/* 26 */
+	      "[profile e]\n"			/* 27 */
+	      "provider = netbrain\n"		/* 28 */
+	      "match = https://e/*\n"		/* 29 */
+	      "url = https://e/\n"		/* 30 */
+	      "username = u\n"			/* 31 */
+	      "password = p\n"			/* 32 */
+	      "[defaults]\n"			/* 33 */
+	      "username = nope\n"		/* 34 */
+	      "[profile a]\n",			/* 35 */
+	      0600, &cfg);
+	CU_ASSERT(strstr(reports, "t.conf:7: profile a: unknown key 'api_key' for provider netbrain\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:9: profile b: unknown provider 'nosuch'") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:11: profile c: missing required key 'username' for provider netbrain\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:16: profile c: bad header 'token'") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:17: profile c: only one of header, cookie and query may be set\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:24: profile d: insecure must be true or false, not 'maybe'\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:25: profile d: on_failure must be fail or pass, not 'retry'\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:26: profile d: lifetime must be a positive number of seconds, not '0'\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:34: key 'username' is not allowed in [defaults]\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:35: profile a is defined twice\n") != NULL);
+	CU_ASSERT(!ts_config_profile(&cfg, "a")->usable);
+	CU_ASSERT(!ts_config_profile(&cfg, "b")->usable);
+	CU_ASSERT(!ts_config_profile(&cfg, "c")->usable);
+	CU_ASSERT(!ts_config_profile(&cfg, "d")->usable);
+	/* the good profile is untouched by the others' problems */
+	CU_ASSERT(ts_config_profile(&cfg, "e")->usable);
+	ts_config_free(&cfg);
+}
+
+static void test_literal_secret_mode(void)
+{
+	struct ts_config cfg;
+	const char *lit = "[profile a]\nprovider = netbrain\nmatch = https://a/*\n"
+			  "url = https://a/\nusername = u\npassword = p\n";
+	const char *ind = "[profile a]\nprovider = netbrain\nmatch = https://a/*\n"
+			  "url = https://a/\nusername = u\npassword_env = P\n";
+
+	parse(lit, 0644, &cfg);
+	CU_ASSERT(strstr(reports, "t.conf:6: holds a literal secret and is readable by group or others") != NULL);
+	CU_ASSERT(strstr(reports, "=p") == NULL && strstr(reports, " p\n") == NULL);
+	CU_ASSERT(!cfg.profiles[0].usable);
+	ts_config_free(&cfg);
+	parse(lit, 0600, &cfg);
+	CU_ASSERT(cfg.profiles[0].usable);
+	ts_config_free(&cfg);
+	parse(ind, 0644, &cfg);
+	CU_ASSERT_STRING_EQUAL(reports, "");
+	CU_ASSERT(cfg.profiles[0].usable);
+	ts_config_free(&cfg);
+}
+
+static int init(void)
+{
+	setenv("TOKENSHIM_PROVIDER_PATH", TEST_PROVIDER_PATH, 1);
+	return 0;
+}
+
+static int fini(void)
+{
+	ts_provider_unload_all();
+	return 0;
+}
+
+void add_profile_suite(void)
+{
+	CU_pSuite s = unit_suite("profile", init, fini);
+
+	unit_test(s, "a good config", test_good);
+	unit_test(s, "problems carry file:line", test_errors_have_lines);
+	unit_test(s, "literal secrets and file modes", test_literal_secret_mode);
+}

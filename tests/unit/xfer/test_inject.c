@@ -1,0 +1,95 @@
+/*
+ * test_inject: merging a token with the app's own settings
+ * (src/xfer/inject.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/CUnit.h>
+
+#include "util/buf.h"
+#include "xfer/inject.h"
+#include "../units.h"
+
+static struct curl_slist *list(const char *a, const char *b)
+{
+	static struct curl_slist n2, n1;
+
+	n2.data = (char *)b;
+	n2.next = NULL;
+	n1.data = (char *)a;
+	n1.next = b ? &n2 : NULL;
+	return &n1;
+}
+
+static void test_app_has(void)
+{
+	struct ts_inject h, c, q;
+	char err[256];
+
+	ts_inject_parse("header", "token: {token}", &h, err, sizeof(err));
+	ts_inject_parse("cookie", "token={token}", &c, err, sizeof(err));
+	ts_inject_parse("query", "token={token}", &q, err, sizeof(err));
+	CU_ASSERT(ts_inject_app_has(&h, list("Accept: x", "TOKEN: mine"), NULL, NULL));
+	CU_ASSERT(ts_inject_app_has(&h, list("token:", NULL), NULL, NULL));
+	CU_ASSERT(!ts_inject_app_has(&h, list("tokens: x", "X-token: y"), NULL, NULL));
+	CU_ASSERT(!ts_inject_app_has(&h, NULL, NULL, NULL));
+	CU_ASSERT(ts_inject_app_has(&c, NULL, "a=1; token=x", NULL));
+	CU_ASSERT(!ts_inject_app_has(&c, NULL, "a=1; xtoken=x", NULL));
+	CU_ASSERT(ts_inject_app_has(&c, list("Cookie: token=1", NULL), NULL, NULL));
+	CU_ASSERT(ts_inject_app_has(&q, NULL, NULL, "http://h/p?a=1&token=x"));
+	CU_ASSERT(!ts_inject_app_has(&q, NULL, NULL, "http://h/p?a=1&mytoken=x"));
+	CU_ASSERT(!ts_inject_app_has(&q, NULL, NULL, "http://h/p#token=x"));
+	ts_inject_free(&h);
+	ts_inject_free(&c);
+	ts_inject_free(&q);
+}
+
+static void test_merge_headers(void)
+{
+	struct curl_slist *app = list("Accept: application/json", "X-App: 1");
+	struct curl_slist *m = ts_merge_headers(app, "token", "T");
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_STRING_EQUAL(m->data, "Accept: application/json");
+	CU_ASSERT_STRING_EQUAL(m->next->data, "X-App: 1");
+	CU_ASSERT_STRING_EQUAL(m->next->next->data, "token: T");
+	CU_ASSERT(m->next->next->next == NULL);
+	/* the app's list is untouched */
+	CU_ASSERT(app->next->next == NULL);
+	CU_ASSERT(m->data != app->data);
+	ts_slist_free(&m);
+	CU_ASSERT(m == NULL);
+	m = ts_merge_headers(NULL, "token", "T");
+	CU_ASSERT_STRING_EQUAL(m->data, "token: T");
+	ts_slist_free(&m);
+}
+
+static void test_merge_cookie_query(void)
+{
+	char *s;
+
+	s = ts_merge_cookie(NULL, "token", "T");
+	CU_ASSERT_STRING_EQUAL(s, "token=T");
+	ts_free_secret(&s);
+	s = ts_merge_cookie("a=1; ", "token", "T");
+	CU_ASSERT_STRING_EQUAL(s, "a=1; token=T");
+	ts_free_secret(&s);
+	s = ts_merge_query("http://h/p", "token", "T");
+	CU_ASSERT_STRING_EQUAL(s, "http://h/p?token=T");
+	ts_free_secret(&s);
+	s = ts_merge_query("http://h/p?a=1#frag", "token", "T");
+	CU_ASSERT_STRING_EQUAL(s, "http://h/p?a=1&token=T#frag");
+	ts_free_secret(&s);
+	s = ts_merge_query("http://h/p?", "token", "T");
+	CU_ASSERT_STRING_EQUAL(s, "http://h/p?token=T");
+	ts_free_secret(&s);
+}
+
+void add_inject_suite(void)
+{
+	CU_pSuite s = unit_suite("inject", NULL, NULL);
+
+	unit_test(s, "the app's own header, cookie or parameter", test_app_has);
+	unit_test(s, "merging header lists", test_merge_headers);
+	unit_test(s, "merging cookies and queries", test_merge_cookie_query);
+}
