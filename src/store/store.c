@@ -83,16 +83,6 @@ const char *ts_store_where(struct ts_store *st)
 	return st && st->be->where ? st->be->where(st->state) : NULL;
 }
 
-void ts_blob_free(struct ts_blob *b)
-{
-	if(b->p) {
-		ts_wipe(b->p, b->len);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = 0;
-}
-
 void ts_store_ref_init(struct ts_store_ref *r, struct ts_store *st,
 		       const void *id, size_t len)
 {

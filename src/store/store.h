@@ -14,7 +14,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
+
+#include "util/buf.h"
 
 /* Return codes of the backend slots and of the API below. */
 enum {
@@ -51,7 +54,17 @@ static inline uint64_t ts_blob_gen(const unsigned char *p, size_t len)
 	return g;
 }
 
-void ts_blob_free(struct ts_blob *b);
+/* Wipes and frees a blob's bytes (inline: backends and the API above
+   both free blobs, and neither depends on the other's object). */
+static inline void ts_blob_free(struct ts_blob *b)
+{
+	if(b->p) {
+		ts_wipe(b->p, b->len);
+		free(b->p);
+	}
+	b->p = NULL;
+	b->len = 0;
+}
 
 /* A lease: the right to log in for one entry, exclusive across threads,
    processes (and machines, for a shared backend). Whoever takes one owns
