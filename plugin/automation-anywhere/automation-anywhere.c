@@ -47,7 +47,7 @@ static int aa_validate(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			 v);
 		return TOKENSHIM_ECONFIG;
 	}
-	if(ml && pv_bool(ml) < 0) {
+	if(ml && ts_parse_bool(ml) < 0) {
 		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
 			 "multiple_login must be true or false, not '%s'", ml);
 		return TOKENSHIM_ECONFIG;
@@ -137,7 +137,7 @@ static int aa_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	svc->buf_add(b, use_key ? ",\"apiKey\":" : ",\"password\":");
 	svc->buf_json_string(b, secret);
 	if(ml)
-		svc->buf_add(b, pv_bool(ml) ? ",\"multipleLogin\":true" :
+		svc->buf_add(b, ts_parse_bool(ml) ? ",\"multipleLogin\":true" :
 					      ",\"multipleLogin\":false");
 	svc->buf_add(b, "}");
 	svc->free(secret);
@@ -156,24 +156,23 @@ static int with_token(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      tokenshim_buf **body, struct tokenshim_http_resp *r,
 		      const char *step, char *errbuf)
 {
-	char url[2048], hdr[8192];
-	const char *hdrs[4] = { "Content-Type: application/json",
-				"Accept: application/json", hdr, NULL };
+	static const char *const hdrs[] = { "Content-Type: application/json",
+					    "Accept: application/json", NULL };
+	const char *data = NULL;
+	size_t dlen = 0;
+	char url[2048];
 	int rc;
 
-	if(tok->token_len + 20 > sizeof(hdr)) {
+	if(body && !(data = svc->buf_data(*body, &dlen))) {
 		svc->buf_free(body);
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: token too long", step);
-		return TOKENSHIM_EPROTO;
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: out of memory", step);
+		return TOKENSHIM_ENOMEM;
 	}
-	snprintf(hdr, sizeof(hdr), "X-Authorization: %s", tok->token);
 	endpoint(ctx, svc, what, url, sizeof(url));
+	rc = pv_send_auth(ctx, svc, "POST", url, hdrs, "X-Authorization: ",
+			  tok->token, data ? data : "", dlen, r, step, errbuf);
 	if(body)
-		rc = pv_send_buf(ctx, svc, "POST", url, hdrs, body, r, step,
-				 errbuf);
-	else
-		rc = pv_send(ctx, svc, "POST", url, hdrs, "", 0, r, step, errbuf);
-	svc->wipe(hdr, sizeof(hdr));
+		svc->buf_free(body);
 	return rc;
 }
 
@@ -207,15 +206,12 @@ static int aa_refresh(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 static int aa_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      const struct tokenshim_token *tok, char *errbuf)
 {
-	struct tokenshim_http_resp r;
-	int rc = with_token(ctx, svc, "/logout", tok, NULL, &r, "logout",
-			    errbuf);
+	static const char *const hdrs[] = { "Content-Type: application/json",
+					    "Accept: application/json", NULL };
+	char url[2048];
 
-	if(rc != TOKENSHIM_OK)
-		return rc;
-	rc = r.status < 300 ? TOKENSHIM_OK : pv_refusal(svc, &r, "logout", errbuf);
-	svc->http_free(&r);
-	return rc;
+	endpoint(ctx, svc, "/logout", url, sizeof(url));
+	return pv_release(ctx, svc, url, hdrs, "X-Authorization: ", tok, errbuf);
 }
 
 static const struct tokenshim_provider provider = {

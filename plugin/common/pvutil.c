@@ -57,6 +57,74 @@ int pv_send_buf(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	return rc;
 }
 
+int pv_send_auth(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		 const char *method, const char *url, const char *const *headers,
+		 const char *auth, const char *token, const char *body,
+		 size_t blen, struct tokenshim_http_resp *r, const char *step,
+		 char *errbuf)
+{
+	const char *hdrs[8];
+	size_t n = 0, alen = strlen(auth), tlen = token ? strlen(token) : 0;
+	char *hdr = NULL;
+	int rc;
+
+	for(; headers && headers[n] && n < 6; n++)
+		hdrs[n] = headers[n];
+	if(token) {
+		if(tlen > 16384 || !(hdr = malloc(alen + tlen + 1))) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", step,
+				 tlen > 16384 ? "token too long" : "out of memory");
+			return tlen > 16384 ? TOKENSHIM_EPROTO : TOKENSHIM_ENOMEM;
+		}
+		memcpy(hdr, auth, alen);
+		memcpy(hdr + alen, token, tlen + 1);
+		hdrs[n++] = hdr;
+	}
+	hdrs[n] = NULL;
+	rc = pv_send(ctx, svc, method, url, hdrs, body, blen, r, step, errbuf);
+	if(hdr) {
+		svc->wipe(hdr, alen + tlen);
+		free(hdr);
+	}
+	return rc;
+}
+
+int pv_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+	       const char *url, const char *const *headers, const char *auth,
+	       const struct tokenshim_token *tok, char *errbuf)
+{
+	struct tokenshim_http_resp r;
+	int rc = pv_send_auth(ctx, svc, "POST", url, headers, auth, tok->token,
+			      "", 0, &r, "logout", errbuf);
+
+	if(rc != TOKENSHIM_OK)
+		return rc;
+	rc = r.status < 300 ? TOKENSHIM_OK : pv_refusal(svc, &r, "logout", errbuf);
+	svc->http_free(&r);
+	return rc;
+}
+
+tokenshim_buf *pv_refresh_form(const struct tokenshim_services *svc,
+			       const struct tokenshim_token *old, int *rc,
+			       char *errbuf)
+{
+	tokenshim_buf *form;
+
+	if(!old->extra) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "refresh: no refresh token");
+		*rc = TOKENSHIM_EDENIED;
+		return NULL;
+	}
+	form = svc->buf_new();
+	if(!form) {
+		*rc = TOKENSHIM_ENOMEM;
+		return NULL;
+	}
+	svc->buf_form(form, "grant_type", "refresh_token");
+	svc->buf_form(form, "refresh_token", old->extra);
+	return form;
+}
+
 static int is_json(const struct tokenshim_http_resp *r)
 {
 	const char *c = r->content_type;
@@ -214,29 +282,18 @@ int pv_oauth_post(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		  const char *base)
 {
-	static const char *const suffix[] = { "", "_env", "_file", "_cmd", NULL };
+	static const char *const suffix[] = TS_SECRET_SUFFIXES;
 	char name[96];
 	int i;
 
+	if(svc->config(ctx, base))
+		return 1;
 	for(i = 0; suffix[i]; i++) {
 		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
 		if(svc->config(ctx, name))
 			return 1;
 	}
 	return 0;
-}
-
-int pv_bool(const char *v)
-{
-	if(!v)
-		return -1;
-	if(!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") ||
-	   !strcmp(v, "on"))
-		return 1;
-	if(!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") ||
-	   !strcmp(v, "off"))
-		return 0;
-	return -1;
 }
 
 void pv_base64(const unsigned char *in, size_t n, char *out)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "tokenshim_provider.h"
+#include "util/str.h"
 
 /* base + path, without doubling the slash between them. */
 void pv_url(char *out, size_t len, const char *base, const char *path);
@@ -26,6 +27,29 @@ int pv_send_buf(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		const char *method, const char *url, const char *const *headers,
 		tokenshim_buf **b, struct tokenshim_http_resp *r,
 		const char *step, char *errbuf);
+
+/* Sends one request, as pv_send, with the headers (at most 6) and then
+   auth followed by token ("X-Authorization: " and the token), unless
+   token is NULL. The header holding the token is wiped after the call. */
+int pv_send_auth(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		 const char *method, const char *url, const char *const *headers,
+		 const char *auth, const char *token, const char *body,
+		 size_t blen, struct tokenshim_http_resp *r, const char *step,
+		 char *errbuf);
+
+/* Releases tok: an empty POST to url carrying it as pv_send_auth does.
+   A 2xx answer is TOKENSHIM_OK; any other is explained as pv_refusal
+   does, under the step "logout". */
+int pv_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+	       const char *url, const char *const *headers, const char *auth,
+	       const struct tokenshim_token *tok, char *errbuf);
+
+/* The form of an OAuth2 refresh_token grant for old's refresh token (its
+   extra state), or NULL with *rc and errbuf when it has none or memory
+   ran out. */
+tokenshim_buf *pv_refresh_form(const struct tokenshim_services *svc,
+			       const struct tokenshim_token *old, int *rc,
+			       char *errbuf);
 
 /* Explains an answer that carries no usable token, in the server's own
    words where it gave any ("step: invalid_grant: Bad credentials",
@@ -59,9 +83,6 @@ int pv_oauth_post(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 /* Non-zero when secret key base is set in any of its forms. */
 int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		  const char *base);
-
-/* "true"/"yes"/"1"/"on" or "false"/"no"/"0"/"off": 1, 0, or -1. */
-int pv_bool(const char *v);
 
 /* Standard base64 of n bytes into out (4 * ((n + 2) / 3) + 1 bytes). */
 void pv_base64(const unsigned char *in, size_t n, char *out);

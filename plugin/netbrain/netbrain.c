@@ -71,33 +71,13 @@ static int call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		const char *body, size_t blen, struct tokenshim_http_resp *resp,
 		const char *step, char *errbuf)
 {
-	char url[2048], tokhdr[1024 + 8];
-	const char *hdrs[4] = {"Content-Type: application/json",
-			       "Accept: application/json", NULL, NULL};
-	struct tokenshim_http_req req;
-	char herr[TOKENSHIM_ERRBUF_SIZE] = "";
-	int rc;
+	static const char *const hdrs[] = { "Content-Type: application/json",
+					    "Accept: application/json", NULL };
+	char url[2048];
 
 	pv_url(url, sizeof(url), svc->config(ctx, "url"), path);
-	if(token) {
-		if(strlen(token) + 8 > sizeof(tokhdr)) {
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: token too long",
-				 step);
-			return TOKENSHIM_EPROTO;
-		}
-		snprintf(tokhdr, sizeof(tokhdr), "token: %s", token);
-		hdrs[2] = tokhdr;
-	}
-	req.method = method;
-	req.url = url;
-	req.headers = hdrs;
-	req.body = body;
-	req.body_len = blen;
-	rc = svc->http(ctx, &req, resp, herr);
-	svc->wipe(tokhdr, sizeof(tokhdr));
-	if(rc != TOKENSHIM_OK)
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", step, herr);
-	return rc;
+	return pv_send_auth(ctx, svc, method, url, hdrs, "token: ", token, body,
+			    blen, resp, step, errbuf);
 }
 
 static int nb_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,

@@ -189,17 +189,11 @@ static int o2_refresh(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      const struct tokenshim_token *old,
 		      struct tokenshim_token *out, char *errbuf)
 {
-	tokenshim_buf *form;
+	int rc;
+	tokenshim_buf *form = pv_refresh_form(svc, old, &rc, errbuf);
 
-	if(!old->extra) {
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "refresh: no refresh token");
-		return TOKENSHIM_EDENIED;
-	}
-	form = svc->buf_new();
 	if(!form)
-		return TOKENSHIM_ENOMEM;
-	svc->buf_form(form, "grant_type", "refresh_token");
-	svc->buf_form(form, "refresh_token", old->extra);
+		return rc;
 	extras(ctx, svc, form);
 	return token_call(ctx, svc, &form, "refresh", old, out, errbuf);
 }

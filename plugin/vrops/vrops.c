@@ -94,26 +94,13 @@ static int vr_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 static int vr_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      const struct tokenshim_token *tok, char *errbuf)
 {
-	struct tokenshim_http_resp r;
-	char url[2048], hdr[4096];
-	const char *hdrs[3] = { "Accept: application/json", hdr, NULL };
-	int rc;
+	static const char *const hdrs[] = { "Accept: application/json", NULL };
+	char url[2048];
 
-	if(tok->token_len + 40 > sizeof(hdr)) {
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "logout: token too long");
-		return TOKENSHIM_EPROTO;
-	}
-	snprintf(hdr, sizeof(hdr), "Authorization: vRealizeOpsToken %s",
-		 tok->token);
 	pv_url(url, sizeof(url), svc->config(ctx, "url"),
 	       "/api/auth/token/release");
-	rc = pv_send(ctx, svc, "POST", url, hdrs, "", 0, &r, "logout", errbuf);
-	svc->wipe(hdr, sizeof(hdr));
-	if(rc != TOKENSHIM_OK)
-		return rc;
-	rc = r.status < 300 ? TOKENSHIM_OK : pv_refusal(svc, &r, "logout", errbuf);
-	svc->http_free(&r);
-	return rc;
+	return pv_release(ctx, svc, url, hdrs, "Authorization: vRealizeOpsToken ",
+			  tok, errbuf);
 }
 
 static const struct tokenshim_provider provider = {

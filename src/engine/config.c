@@ -47,8 +47,8 @@ const struct ts_kv *ts_kv_find(const struct ts_kv *kv, size_t n,
 	return NULL;
 }
 
-static int add_kv(struct ts_kv **kv, size_t *n, const char *key,
-		  const char *value, int line)
+int ts_kv_add(struct ts_kv **kv, size_t *n, const char *key,
+	      const char *value, int line)
 {
 	struct ts_kv *nk = realloc(*kv, (*n + 1) * sizeof(**kv));
 
@@ -168,9 +168,9 @@ int ts_ini_parse(const char *path, const char *text, int mode,
 		if(in_bad)
 			continue;
 		if(in_defaults)
-			add_kv(&ini->defaults, &ini->ndefaults, s, eq, lineno);
+			ts_kv_add(&ini->defaults, &ini->ndefaults, s, eq, lineno);
 		else if(cur)
-			add_kv(&cur->kv, &cur->nkv, s, eq, lineno);
+			ts_kv_add(&cur->kv, &cur->nkv, s, eq, lineno);
 		else
 			ts_ini_problem(ini, report, rctx, lineno,
 				       "key '%s' outside any section", s);

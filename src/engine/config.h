@@ -65,4 +65,9 @@ void ts_ini_problem(struct ts_ini *ini, ts_report_fn *report, void *rctx,
 const struct ts_kv *ts_kv_find(const struct ts_kv *kv, size_t n,
 			       const char *key);
 
+/* Appends a copy of key = value (from line) to kv[0..*n). Returns 0, or
+   -1 when out of memory. */
+int ts_kv_add(struct ts_kv **kv, size_t *n, const char *key,
+	      const char *value, int line);
+
 #endif

@@ -317,25 +317,6 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 	return literal_line;
 }
 
-static int copy_kv(struct ts_kv **kv, size_t *n, const struct ts_kv *from)
-{
-	struct ts_kv *nk = realloc(*kv, (*n + 1) * sizeof(**kv));
-
-	if(!nk)
-		return -1;
-	*kv = nk;
-	nk[*n].key = strdup(from->key);
-	nk[*n].value = strdup(from->value);
-	nk[*n].line = from->line;
-	if(!nk[*n].key || !nk[*n].value) {
-		free(nk[*n].key);
-		ts_free_secret(&nk[*n].value);
-		return -1;
-	}
-	(*n)++;
-	return 0;
-}
-
 /* Builds cfg's profiles from ini's sections. */
 static void build(struct ctx *c, int check_mode)
 {
@@ -366,11 +347,14 @@ static void build(struct ctx *c, int check_mode)
 		p->file = cfg->path;
 		p->line = sec->line;
 		for(j = 0; j < sec->nkv; j++)
-			copy_kv(&p->kv, &p->nkv, &sec->kv[j]);
+			ts_kv_add(&p->kv, &p->nkv, sec->kv[j].key, sec->kv[j].value,
+				  sec->kv[j].line);
 		for(j = 0; j < ini->ndefaults; j++)
 			if(in_list(default_keys, ini->defaults[j].key) &&
 			   !ts_profile_kv(p, ini->defaults[j].key))
-				copy_kv(&p->kv, &p->nkv, &ini->defaults[j]);
+				ts_kv_add(&p->kv, &p->nkv, ini->defaults[j].key,
+					  ini->defaults[j].value,
+					  ini->defaults[j].line);
 		lit = build_profile(c, p);
 		if(sec->broken)
 			p->usable = 0;
