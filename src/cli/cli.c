@@ -1,4 +1,7 @@
 /*
+ * The cli layer: the command, over the engine, the providers and the
+ * store, as the preload library is over the transfer layer.
+ *
  * cli: the tokenshim command. "exec" starts a program with the preload
  * library in front of any existing LD_PRELOAD; the other verbs read the
  * same config with the same engine the library uses, so that what they

@@ -1,4 +1,9 @@
 /*
+ * The util layer: bytes, the one wipe function (here), logging (log.h),
+ * JSON (json.h), the pointer map (ptrmap.h), fork handler registration
+ * (fork.h) and small text helpers (str.h). It knows nothing of libcurl,
+ * profiles or tokens, and everything else may use it.
+ *
  * buf: a growable byte buffer for request bodies, headers and responses.
  * Every buffer may hold a secret, so freeing always wipes.
  */
