@@ -35,7 +35,7 @@ static void fail_msg(const struct ts_handle *hs, const char *msg)
 
 /* The host part of a URL, for traces: a URL may carry secrets in its
    query or user info, so it is never printed whole. */
-static void url_host(const char *url, char *out, size_t len)
+void ts_xfer_origin(const char *url, char *out, size_t len)
 {
 	struct ts_url u;
 
@@ -176,22 +176,37 @@ static size_t deliver_header(struct ts_xfer *in, char *b, size_t size, size_t n)
 	return size * n;
 }
 
+long ts_xfer_status(const char *b, size_t len)
+{
+	long code = 0;
+	size_t i = 5;
+
+	if(len < 12 || memcmp(b, "HTTP/", 5))
+		return 0;
+	while(i < len && b[i] != ' ')
+		i++;
+	while(i < len && b[i] == ' ')
+		i++;
+	for(; i < len && b[i] >= '0' && b[i] <= '9' && code < 1000; i++)
+		code = code * 10 + (b[i] - '0');
+	return code;
+}
+
+int ts_xfer_header_end(const char *b, size_t len)
+{
+	return (len == 2 && b[0] == '\r' && b[1] == '\n') ||
+	       (len == 1 && b[0] == '\n');
+}
+
 /* Looks at the first bytes of each response: a 401 to a request that
    carried the token is hidden from the app and replayed, once, when the
    body can be sent again. */
 static void status_line(struct ts_xfer *in, const char *b, size_t len)
 {
-	long code = 0;
-	size_t i = 5;
+	long code;
 
-	if(!in->at_status || len < 12 || memcmp(b, "HTTP/", 5))
+	if(!in->at_status || !(code = ts_xfer_status(b, len)))
 		return;
-	while(i < len && b[i] != ' ')
-		i++;
-	while(i < len && b[i] == ' ')
-		i++;
-	for(; i < len && b[i] >= '0' && b[i] <= '9'; i++)
-		code = code * 10 + (b[i] - '0');
 	if(code >= 100 && code < 200) {
 		/* interim: the real status follows */
 		if(in->skip_interim)
@@ -231,8 +246,7 @@ static size_t on_write(char *b, size_t size, size_t n, void *userp)
 static size_t on_header(char *b, size_t size, size_t n, void *userp)
 {
 	struct ts_xfer *in = userp;
-	int end = (size * n == 2 && b[0] == '\r' && b[1] == '\n') ||
-		  (size * n == 1 && b[0] == '\n');
+	int end = ts_xfer_header_end(b, size * n);
 
 	status_line(in, b, size * n);
 	if(in->swallow)
@@ -300,7 +314,7 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		in->referer_set = 1;
 	}
 	if(in->hops && ts_debug_enabled()) {
-		url_host(url ? url : "", where, sizeof(where));
+		ts_xfer_origin(url ? url : "", where, sizeof(where));
 		ts_debug("profile %s: redirect to %s: %s", in->p->name, where,
 			 same ? "token carried" : "token withheld");
 	}
@@ -399,7 +413,7 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
 	if(!p) {
 		if(app_url && ts_debug_enabled()) {
-			url_host(app_url, where, sizeof(where));
+			ts_xfer_origin(app_url, where, sizeof(where));
 			ts_debug("%s: no profile", where);
 		}
 		free(effective);
@@ -414,7 +428,7 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	in->app_url = app_url;
 	in->effective = effective;
 	if(ts_debug_enabled()) {
-		url_host(in->app_url, where, sizeof(where));
+		ts_xfer_origin(in->app_url, where, sizeof(where));
 		ts_debug("%s: profile %s (pattern %s)", where, in->p->name,
 			 pat->text);
 	}

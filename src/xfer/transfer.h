@@ -25,6 +25,18 @@ CURLcode ts_transfer(CURL *h);
    header and pre-request callbacks must then be left alone. */
 void ts_transfer_hooked(void);
 
+/* ---- helpers of the per-request path -------------------------------- */
+
+/* The status code of a response's first line ("HTTP/1.1 401 ..."), or 0
+   when b is no status line. */
+long ts_xfer_status(const char *b, size_t len);
+/* Non-zero when a header line is the blank one that ends a response's
+   headers. */
+int ts_xfer_header_end(const char *b, size_t len);
+/* "scheme://host:port" of url, for traces: a URL may carry secrets in
+   its user info, path or query, so it is never printed whole. */
+void ts_xfer_origin(const char *url, char *out, size_t len);
+
 /* ---- the multi interface (multi.c) ----------------------------------- */
 struct ts_xfer;
 

@@ -28,6 +28,7 @@ int main(void)
 	add_services_suite();
 	add_inject_suite();
 	add_handle_suite();
+	add_transfer_suite();
 	add_elfdeps_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if(CU_basic_run_tests() != CUE_SUCCESS)
