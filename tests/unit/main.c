@@ -15,6 +15,8 @@ int main(void)
 
 	if(CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
+	add_buf_suite();
+	add_fork_suite();
 	add_json_suite();
 	add_ptrmap_suite();
 	add_config_suite();
@@ -24,6 +26,7 @@ int main(void)
 	add_engine_suite();
 	add_store_suite();
 	add_file_suite();
+	add_loader_suite();
 	add_secret_suite();
 	add_services_suite();
 	add_inject_suite();

@@ -35,6 +35,8 @@ static inline void unit_test(CU_pSuite s, const char *name, CU_TestFunc fn)
 }
 
 /* util/ */
+void add_buf_suite(void);
+void add_fork_suite(void);
 void add_json_suite(void);
 void add_ptrmap_suite(void);
 /* engine/ */
@@ -47,6 +49,7 @@ void add_engine_suite(void);
 void add_store_suite(void);
 void add_file_suite(void);
 /* provider/ */
+void add_loader_suite(void);
 void add_secret_suite(void);
 void add_services_suite(void);
 /* xfer/ */
