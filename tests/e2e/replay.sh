@@ -63,6 +63,21 @@ code=$(cat "$T/blob" | run -sS -o /dev/null -w '%{http_code}' -T - "$API/V1/Put?
 expect_eq "-T - (a pipe): the app gets the 401" "$code" 401
 expect_match "with a one-line reason" "$(cat "$T/err")" 'profile nb: the server refused the token \(HTTP 401\), but the request body cannot be sent again'
 expect_eq "and it was sent once" "$(hits "/ServicesAPI/API/V1/Put?case=pipe")" 1
+# the refused token is dropped all the same: the next such upload gets a
+# fresh one instead of the same 401 until the token's nominal expiry
+before=$(counter $P logins)
+code=$(cat "$T/blob" | run -sS -o /dev/null -w '%{http_code}' -T - "$API/V1/Put?case=pipe2" 2>"$T/err")
+expect_eq "-T - after that: a fresh token, and a 200" "$code" 200
+expect_eq "after one login" "$(counter $P logins)" $((before + 1))
+expect_eq "sent once" "$(hits "/ServicesAPI/API/V1/Put?case=pipe2")" 1
+
+# a body is no status line: a 200 whose body reads like a 401 is the app's
+# answer, and the POST goes out once
+before=$(counter $P logins)
+out=$(run -sS -d 'transfer=100EUR' "$API/V1/Pay?answer=HTTP/1.1%20401%20Unauthorized%0D%0A%0D%0A")
+expect_match "a body that starts like a 401 reaches the app" "$out" '^HTTP/1.1 401 Unauthorized'
+expect_eq "the POST reached the server once" "$(bodies "/ServicesAPI/API/V1/Pay?answer=HTTP/1.1%20401%20Unauthorized%0D%0A%0D%0A" | grep -c '^transfer=100EUR$')" 1
+expect_eq "with no login" "$(counter $P logins)" "$before"
 
 # a second 401 goes to the app as is
 ctl $P "/_ts/reject-all?on=1"

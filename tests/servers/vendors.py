@@ -13,6 +13,7 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/huge                the next login answers 2 MiB of JSON
   POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
   ?delay=SECONDS on any other request: the answer waits that long
+  ?answer=TEXT on any other request: a 200 with TEXT as its body
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -167,6 +168,9 @@ class Handler(BaseHTTPRequestHandler):
         delay = parse_qs(url.query).get("delay")
         if delay:
             time.sleep(float(delay[0]))
+        answer = parse_qs(url.query).get("answer")
+        if answer:
+            return self._send(200, raw=answer[0].encode(), ctype="text/plain")
         to = parse_qs(url.query).get("redirect_to")
         if to:
             self.send_response(302)
