@@ -76,6 +76,7 @@ struct ts_xfer {
 	int may_replay;			/* a refused token may still be replaced */
 	int at_status;			/* the next bytes start a response */
 	int swallow;			/* hide this response: it gets replayed */
+	int refused;			/* refused, and not replayed */
 	/* Interim (1xx) responses reach the app before anyone knows whether
 	   the final one is a 401 to hide. The app has seen them once; on the
 	   replay their twins are dropped, so it sees them once in all. */
@@ -223,6 +224,7 @@ static void status_line(struct ts_xfer *in, const char *b, size_t len)
 		       "request body cannot be sent again; not replaying it",
 		       in->p->name);
 		in->may_replay = 0;
+		in->refused = 1;	/* the next request gets a fresh token */
 		return;
 	}
 	in->swallow = 1;
@@ -231,11 +233,13 @@ static void status_line(struct ts_xfer *in, const char *b, size_t len)
 		(*in->replays)++;
 }
 
+/* Bodies pass on as they are: only the header callback sees status
+   lines, so a body that reads like one ("HTTP/1.1 401") is never taken
+   for a refusal. */
 static size_t on_write(char *b, size_t size, size_t n, void *userp)
 {
 	struct ts_xfer *in = userp;
 
-	status_line(in, b, size * n);
 	if(in->swallow)
 		return 0;	/* a swallowed attempt ends here; it is replayed */
 	if(in->skipping)
@@ -550,15 +554,20 @@ static void restore(struct ts_xfer *in, CURL *h)
 	}
 }
 
-/* The transfer is over: a token whose expiry slides was just extended by
-   the server; then the app's settings go back. */
+/* The transfer is over: a token refused on a request that could not be
+   replayed is dropped (only while still current), so that the next
+   request gets a fresh one; a token whose expiry slides was just
+   extended by the server. Then the app's settings go back. */
 static void end(struct ts_xfer *in, CURLcode result)
 {
 	long code = 0;
 
-	if(result == CURLE_OK && in->carrying &&
-	   in->c->real_curl_easy_getinfo(in->h, CURLINFO_RESPONSE_CODE, &code) ==
-	   CURLE_OK && code >= 200 && code < 400)
+	if(in->refused)
+		ts_engine_invalidate(in->p, in->tok, in->tok_len);
+	else if(result == CURLE_OK && in->carrying &&
+		in->c->real_curl_easy_getinfo(in->h, CURLINFO_RESPONSE_CODE,
+					      &code) == CURLE_OK &&
+		code >= 200 && code < 400)
 		ts_engine_touch(in->p);
 	restore(in, in->h);
 	release(in);
