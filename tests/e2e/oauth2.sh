@@ -85,4 +85,19 @@ CONF
 out=$("$TS" -c "$T/bad2.conf" check 2>&1)
 expect_match "a bad client_auth is reported" "$out" "client_auth must be basic or body, not 'header'"
 
+# the app's own credentials win over a profile that injects Authorization:
+# curl --oauth2-bearer and -u go out as the app gave them, and no login
+# happens for them
+new_cache
+before=$(counter $P logins)
+tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -o /dev/null --oauth2-bearer app-own-token \
+	"http://localhost:$P/oauth2-api/cc/mine?by=bearer"
+tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -o /dev/null -u app:pass \
+	"http://localhost:$P/oauth2-api/cc/mine?by=userpwd"
+expect_eq "--oauth2-bearer: the app's bearer went out, alone" \
+	"$(received $P "/oauth2-api/cc/mine?by=bearer" authorization)" "Bearer app-own-token"
+expect_eq "-u: the app's Basic credentials went out, alone" \
+	"$(received $P "/oauth2-api/cc/mine?by=userpwd" authorization)" "Basic $(printf 'app:pass' | base64)"
+expect_eq "and no login was made for them" "$(counter $P logins)" "$before"
+
 finish
