@@ -46,7 +46,8 @@ int ts_handle_tracks(CURLoption opt)
 	       opt == CURLOPT_UPLOAD || opt == CURLOPT_POST ||
 	       opt == CURLOPT_POSTFIELDS || opt == CURLOPT_COPYPOSTFIELDS ||
 	       opt == CURLOPT_MIMEPOST || opt == CURLOPT_HTTPPOST ||
-	       opt == CURLOPT_HTTPGET;
+	       opt == CURLOPT_HTTPGET || opt == CURLOPT_USERPWD ||
+	       opt == CURLOPT_USERNAME || opt == CURLOPT_XOAUTH2_BEARER;
 }
 
 struct ts_handle *ts_handle_get(CURL *h, int create)
@@ -76,6 +77,7 @@ static void clear(struct ts_handle *s)
 	s->write_data_set = s->read_data_set = 0;
 	s->upload = s->post = 0;
 	s->has_postfields = 0;
+	s->app_auth = 0;
 }
 
 void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
@@ -160,6 +162,19 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 			s->has_postfields = 0;
 		}
 		break;
+	case CURLOPT_USERPWD:
+	case CURLOPT_USERNAME:
+	case CURLOPT_XOAUTH2_BEARER: {
+		/* one bit per option: clearing one leaves the others */
+		unsigned bit = opt == CURLOPT_USERPWD ? 1 :
+			       opt == CURLOPT_USERNAME ? 2 : 4;
+
+		if(value)
+			s->app_auth |= bit;
+		else
+			s->app_auth &= ~bit;
+		break;
+	}
 	case CURLOPT_POSTFIELDS:
 	case CURLOPT_COPYPOSTFIELDS:
 	case CURLOPT_MIMEPOST:
@@ -221,6 +236,7 @@ void ts_handle_dup(CURL *from, CURL *to)
 	t->upload = f->upload;
 	t->post = f->post;
 	t->has_postfields = f->has_postfields;
+	t->app_auth = f->app_auth;
 	t->cookie = f->cookie ? strdup(f->cookie) : NULL;
 	/* libcurl's duphandle shares the app's list pointer, and so do we */
 	t->headers = f->headers;

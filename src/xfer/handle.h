@@ -38,6 +38,7 @@ struct ts_handle {
 	long upload;			/* CURLOPT_UPLOAD */
 	long post;			/* CURLOPT_POST */
 	int has_postfields;		/* POSTFIELDS, COPYPOSTFIELDS, MIMEPOST */
+	unsigned app_auth;		/* USERPWD, USERNAME, XOAUTH2_BEARER set */
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_multi *held;		/* the multi holding its message */
 };

@@ -80,6 +80,12 @@ int ts_inject_app_has(const struct ts_inject *in,
 	return 0;
 }
 
+int ts_inject_app_authorizes(const struct ts_inject *in, unsigned app_auth)
+{
+	return app_auth && in->kind == TS_INJECT_HEADER &&
+	       !strcasecmp(in->name, "Authorization");
+}
+
 static struct curl_slist *node(const char *text)
 {
 	struct curl_slist *n = calloc(1, sizeof(*n));

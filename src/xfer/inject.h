@@ -19,6 +19,11 @@ int ts_inject_app_has(const struct ts_inject *in,
 		      const struct curl_slist *app_headers,
 		      const char *app_cookie, const char *url);
 
+/* Non-zero when the profile's token travels in Authorization and the
+   application brings credentials of its own for it (user and password,
+   or an OAuth 2.0 bearer token: app_auth), which then win. */
+int ts_inject_app_authorizes(const struct ts_inject *in, unsigned app_auth);
+
 /* A new header list: copies of the app's entries, then "Name: value".
    Free with ts_slist_free (it wipes). NULL when out of memory. */
 struct curl_slist *ts_merge_headers(const struct curl_slist *app,

@@ -447,6 +447,13 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 		release(in);
 		return XF_PASS;
 	}
+	if(in->p->usable && hs &&
+	   ts_inject_app_authorizes(&in->p->inject, hs->app_auth)) {
+		ts_debug("profile %s: the application brings its own credentials; "
+			 "adding nothing", in->p->name);
+		release(in);
+		return XF_PASS;
+	}
 
 	rc = get_token(in, err, errlen);
 	if(rc != TS_OK) {

@@ -47,6 +47,14 @@ static void test_note(void)
 	CU_ASSERT(s->post == 1 && s->has_postfields);
 	ts_handle_note(h, CURLOPT_HTTPGET, NULL, 1);
 	CU_ASSERT(!s->post && !s->has_postfields);
+	/* the app's own credentials, one option at a time */
+	ts_handle_note(h, CURLOPT_USERPWD, "u:p", 0);
+	ts_handle_note(h, CURLOPT_XOAUTH2_BEARER, "b", 0);
+	ts_handle_note(h, CURLOPT_USERPWD, NULL, 0);
+	CU_ASSERT(s->app_auth != 0);
+	ts_handle_note(h, CURLOPT_XOAUTH2_BEARER, NULL, 0);
+	CU_ASSERT(s->app_auth == 0);
+	ts_handle_note(h, CURLOPT_USERNAME, "u", 0);
 
 	ts_handle_dup(h, d);
 	{
@@ -54,13 +62,13 @@ static void test_note(void)
 
 		CU_ASSERT_FATAL(t != NULL && t != s);
 		CU_ASSERT(t->url != s->url && !strcmp(t->url, s->url));
-		CU_ASSERT(t->headers == &hdr && t->follow == 1);
+		CU_ASSERT(t->headers == &hdr && t->follow == 1 && t->app_auth);
 		CU_ASSERT(t->mlink == NULL);
 	}
 	ts_handle_reset(h);
 	CU_ASSERT(ts_handle_get(h, 0) == s);
 	CU_ASSERT(s->url == NULL && s->headers == NULL && s->cookie == NULL &&
-		  s->follow == 0 && s->write_fn == NULL);
+		  s->follow == 0 && s->write_fn == NULL && !s->app_auth);
 	ts_handle_forget(h);
 	CU_ASSERT(ts_handle_get(h, 0) == NULL);
 	CU_ASSERT_STRING_EQUAL(ts_handle_get(d, 0)->url, "https://nb.corp/x");

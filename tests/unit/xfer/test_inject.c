@@ -44,6 +44,27 @@ static void test_app_has(void)
 	ts_inject_free(&q);
 }
 
+static void test_app_authorizes(void)
+{
+	struct ts_inject a, t, c;
+	char err[256];
+
+	ts_inject_parse("header", "authorization: Bearer {token}", &a, err,
+			sizeof(err));
+	ts_inject_parse("header", "token: {token}", &t, err, sizeof(err));
+	ts_inject_parse("cookie", "Authorization={token}", &c, err, sizeof(err));
+	/* the app's user and password or bearer win over Authorization */
+	CU_ASSERT(ts_inject_app_authorizes(&a, 1));
+	CU_ASSERT(ts_inject_app_authorizes(&a, 4));
+	CU_ASSERT(!ts_inject_app_authorizes(&a, 0));
+	/* a token in another header goes beside them */
+	CU_ASSERT(!ts_inject_app_authorizes(&t, 1));
+	CU_ASSERT(!ts_inject_app_authorizes(&c, 1));
+	ts_inject_free(&a);
+	ts_inject_free(&t);
+	ts_inject_free(&c);
+}
+
 static void test_merge_headers(void)
 {
 	struct curl_slist *app = list("Accept: application/json", "X-App: 1");
@@ -90,6 +111,7 @@ void add_inject_suite(void)
 	CU_pSuite s = unit_suite("inject", NULL, NULL);
 
 	unit_test(s, "the app's own header, cookie or parameter", test_app_has);
+	unit_test(s, "the app's own credentials", test_app_authorizes);
 	unit_test(s, "merging header lists", test_merge_headers);
 	unit_test(s, "merging cookies and queries", test_merge_cookie_query);
 }
