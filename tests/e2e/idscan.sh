@@ -50,6 +50,22 @@ sed 's/^area = investigation/area = investigation\ncookie = token={token}/' "$T/
 out=$(tsexec -c "$T/ck.conf" -- "$CURL_BIN" -sS "$base/JourneyDefinition/GetAll?ck=1")
 expect_match "cookie = token={token} works" "$out" '"ok": true'
 expect_match "and is sent as a cookie" "$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=1" cookie)" '^token=[0-9a-f]{64}$'
+# the app's own Cookie: header (which makes libcurl ignore CURLOPT_COOKIE)
+# gets the token cookie merged in: no 401, no replay, no extra login
+before=$(counter $P logins)
+out=$(tsexec -c "$T/ck.conf" -- "$CURL_BIN" -sS -H 'Cookie: lang=en; theme=dark' \
+	"$base/JourneyDefinition/GetAll?ck=2")
+expect_match "with the app's Cookie: header the request succeeds" "$out" '"ok": true'
+expect_match "and carries the app's cookies and the token" \
+	"$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=2" cookie)" \
+	'^lang=en; theme=dark; token=[0-9a-f]{64}$'
+expect_eq "sent once" "$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=2" cookie | wc -l)" 1
+expect_eq "with no login" "$(counter $P logins)" "$before"
+# an app whose Cookie: header has the name already keeps its own
+tsexec -c "$T/ck.conf" -- "$CURL_BIN" -sS -o /dev/null -H 'Cookie: token=mine' \
+	"$base/JourneyDefinition/GetAll?ck=3"
+expect_eq "the app's own token cookie goes out alone" \
+	"$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=3" cookie)" "token=mine"
 
 # no expires_in: 10 hours
 new_cache
