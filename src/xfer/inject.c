@@ -133,6 +133,67 @@ oom:
 	return NULL;
 }
 
+/* The app's "Cookie:" header and its value in *value, or NULL when it
+   sets none (or only an empty one). */
+static const struct curl_slist *cookie_header(const struct curl_slist *app,
+					      const char **value)
+{
+	for(; app; app = app->next)
+		if(app->data && header_named(app->data, "Cookie") &&
+		   app->data[6] == ':') {
+			const char *v = app->data + 7;
+
+			while(*v == ' ' || *v == '\t')
+				v++;
+			if(*v) {
+				*value = v;
+				return app;
+			}
+		}
+	return NULL;
+}
+
+int ts_app_cookie_header(const struct curl_slist *app)
+{
+	const char *v;
+
+	return cookie_header(app, &v) != NULL;
+}
+
+struct curl_slist *ts_merge_cookie_header(const struct curl_slist *app,
+					  const char *name, const char *value)
+{
+	struct curl_slist *head = NULL, **tail = &head, *n;
+	const char *v = NULL;
+	const struct curl_slist *ck = cookie_header(app, &v);
+
+	if(!ck)
+		return NULL;
+	for(; app; app = app->next) {
+		if(!app->data)
+			continue;
+		if(app == ck) {
+			char *merged = ts_merge_cookie(v, name, value);
+			struct ts_buf line = {0};
+
+			ts_buf_adds(&line, "Cookie: ");
+			ts_buf_adds(&line, merged ? merged : "");
+			n = merged && !line.oom ? node(line.p) : NULL;
+			ts_free_secret(&merged);
+			ts_buf_free(&line);
+		}
+		else
+			n = node(app->data);
+		if(!n) {
+			ts_slist_free(&head);
+			return NULL;
+		}
+		*tail = n;
+		tail = &n->next;
+	}
+	return head;
+}
+
 char *ts_merge_cookie(const char *app_cookie, const char *name,
 		      const char *value)
 {

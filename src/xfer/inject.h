@@ -31,6 +31,14 @@ struct curl_slist *ts_merge_headers(const struct curl_slist *app,
 /* The app's cookie string with "name=value" added. */
 char *ts_merge_cookie(const char *app_cookie, const char *name,
 		      const char *value);
+/* Non-zero when the app's header list sets a "Cookie:" header of its
+   own, which makes libcurl leave CURLOPT_COOKIE out. */
+int ts_app_cookie_header(const struct curl_slist *app);
+/* A copy of the app's header list whose Cookie: header has "name=value"
+   added. Free with ts_slist_free. NULL when out of memory, or when the
+   list sets no Cookie: header. */
+struct curl_slist *ts_merge_cookie_header(const struct curl_slist *app,
+					  const char *name, const char *value);
 /* The URL with "name=value" added to its query (before any fragment). */
 char *ts_merge_query(const char *url, const char *name, const char *value);
 

@@ -64,6 +64,7 @@ struct ts_xfer {
 	struct curl_slist *with;	/* the app's headers plus the token */
 	struct curl_slist *without;	/* the app's headers plus "Name:" */
 	const char *cookie;		/* the app's cookie plus the token */
+	int cookie_hdr;			/* ... in the app's Cookie: header */
 	int carrying;			/* the hop being sent has the token */
 	int guarded;			/* on_prereq is installed */
 	int wrapped;			/* on_write and on_header are */
@@ -102,6 +103,18 @@ static int inject(struct ts_xfer *in, const char *value)
 		c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER, in->with);
 		break;
 	case TS_INJECT_COOKIE:
+		/* libcurl leaves CURLOPT_COOKIE out when the app sends a
+		   Cookie: header of its own: the token joins that header */
+		in->cookie_hdr = hs && ts_app_cookie_header(hs->headers);
+		if(in->cookie_hdr) {
+			in->with = ts_merge_cookie_header(hs->headers, ij->name,
+							  value);
+			if(!in->with)
+				return -1;
+			c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER,
+						 in->with);
+			break;
+		}
 		in->cookie = ts_merge_cookie(hs ? hs->cookie : NULL, ij->name,
 					     value);
 		if(!in->cookie)
@@ -301,8 +314,15 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 					    same ? in->with : in->without);
 			break;
 		case TS_INJECT_COOKIE:
-			c->real_curl_easy_setopt(in->h, CURLOPT_COOKIE, same ? in->cookie :
-					    in->hs ? in->hs->cookie : NULL);
+			if(in->cookie_hdr)
+				c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER,
+							 same ? in->with :
+							 in->hs->headers);
+			else
+				c->real_curl_easy_setopt(in->h, CURLOPT_COOKIE,
+							 same ? in->cookie :
+							 in->hs ? in->hs->cookie :
+							 NULL);
 			break;
 		case TS_INJECT_QUERY:
 			/* a redirect names its own URL: the token is not in it */
@@ -553,7 +573,11 @@ static void restore(struct ts_xfer *in, CURL *h)
 		c->real_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs ? hs->headers : NULL);
 		break;
 	case TS_INJECT_COOKIE:
-		c->real_curl_easy_setopt(h, CURLOPT_COOKIE, hs ? hs->cookie : NULL);
+		if(in->cookie_hdr)
+			c->real_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs->headers);
+		else
+			c->real_curl_easy_setopt(h, CURLOPT_COOKIE,
+						 hs ? hs->cookie : NULL);
 		break;
 	case TS_INJECT_QUERY:
 		c->real_curl_easy_setopt(h, CURLOPT_URL, in->app_url);

@@ -61,6 +61,16 @@ expect_match "and carries the app's cookies and the token" \
 	'^lang=en; theme=dark; token=[0-9a-f]{64}$'
 expect_eq "sent once" "$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=2" cookie | wc -l)" 1
 expect_eq "with no login" "$(counter $P logins)" "$before"
+# a redirect to another host carries no token (127.0.0.1 is not the
+# profile's localhost); libcurl itself keeps a custom Cookie: header from
+# another host, so nothing of it goes there
+tsexec -c "$T/ck.conf" -- "$CURL_BIN" -sS -o /dev/null -L -H 'Cookie: lang=en' \
+	"$base/JourneyDefinition/GetAll?ck=4&redirect_to=http://127.0.0.1:$P/public/ck4"
+expect_match "before the redirect: the app's cookie and the token" \
+	"$(received $P "/idscanenterprisesvc/JourneyDefinition/GetAll?ck=4" cookie)" \
+	'^lang=en; token=[0-9a-f]{64}$'
+expect_eq "after it, on another host: the request went out, with no cookie" \
+	"$(received $P "/public/ck4" cookie)" "-"
 # an app whose Cookie: header has the name already keeps its own
 tsexec -c "$T/ck.conf" -- "$CURL_BIN" -sS -o /dev/null -H 'Cookie: token=mine' \
 	"$base/JourneyDefinition/GetAll?ck=3"

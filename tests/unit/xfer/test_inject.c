@@ -85,6 +85,23 @@ static void test_merge_headers(void)
 	ts_slist_free(&m);
 }
 
+static void test_merge_cookie_header(void)
+{
+	struct curl_slist *m;
+
+	CU_ASSERT(!ts_app_cookie_header(list("Accept: x", "Cookies: a=1")));
+	CU_ASSERT(!ts_app_cookie_header(list("Cookie:", "Cookie;")));
+	CU_ASSERT(ts_app_cookie_header(list("Accept: x", "cookie: a=1")));
+	CU_ASSERT(ts_merge_cookie_header(list("Accept: x", NULL), "token", "T") ==
+		  NULL);
+	m = ts_merge_cookie_header(list("Accept: x", "Cookie: a=1;"), "token", "T");
+	CU_ASSERT_FATAL(m != NULL && m->next != NULL);
+	CU_ASSERT_STRING_EQUAL(m->data, "Accept: x");
+	CU_ASSERT_STRING_EQUAL(m->next->data, "Cookie: a=1; token=T");
+	CU_ASSERT(m->next->next == NULL);
+	ts_slist_free(&m);
+}
+
 static void test_merge_cookie_query(void)
 {
 	char *s;
@@ -112,6 +129,7 @@ void add_inject_suite(void)
 
 	unit_test(s, "the app's own header, cookie or parameter", test_app_has);
 	unit_test(s, "the app's own credentials", test_app_authorizes);
+	unit_test(s, "the token in the app's Cookie: header", test_merge_cookie_header);
 	unit_test(s, "merging header lists", test_merge_headers);
 	unit_test(s, "merging cookies and queries", test_merge_cookie_query);
 }
