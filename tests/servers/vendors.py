@@ -14,6 +14,8 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
   ?delay=SECONDS on any other request: the answer waits that long
   ?answer=TEXT on any other request: a 200 with TEXT as its body
+  ?redirect_to=URL: a 302 to URL
+  ?redirect_keep=URL: a 301 to URL with the rest of the query, as it came
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -171,6 +173,16 @@ class Handler(BaseHTTPRequestHandler):
         answer = parse_qs(url.query).get("answer")
         if answer:
             return self._send(200, raw=answer[0].encode(), ctype="text/plain")
+        keep = parse_qs(url.query).get("redirect_keep")
+        if keep:
+            # a redirect that keeps the rest of the query, token included
+            rest = "&".join(p for p in url.query.split("&")
+                            if not p.startswith("redirect_keep="))
+            self.send_response(301)
+            self.send_header("Location", keep[0] + ("?" + rest if rest else ""))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         to = parse_qs(url.query).get("redirect_to")
         if to:
             self.send_response(302)
