@@ -76,6 +76,11 @@ static int fill(void *lib)
 	R(curl_multi_perform);
 	R(curl_multi_socket_action);
 	R(curl_multi_socket_all);
+	R(curl_url);
+	R(curl_url_cleanup);
+	R(curl_url_set);
+	R(curl_url_get);
+	R(curl_free);
 #undef R
 	if(!t.real_curl_easy_init || !t.real_curl_easy_setopt || !t.real_curl_easy_perform ||
 	   !t.real_curl_easy_cleanup || !t.real_curl_easy_getinfo ||

@@ -36,6 +36,15 @@ struct ts_curl {
 	CURLMcode (*real_curl_multi_socket_action)(CURLM *, curl_socket_t, int,
 					      int *);
 	CURLMcode (*real_curl_multi_socket_all)(CURLM *, int *);
+	/* the URL API (libcurl 7.62 and later; NULL before): request URLs
+	   are read as the transport reads them */
+	CURLU *(*real_curl_url)(void);
+	void (*real_curl_url_cleanup)(CURLU *);
+	CURLUcode (*real_curl_url_set)(CURLU *, CURLUPart, const char *,
+				       unsigned int);
+	CURLUcode (*real_curl_url_get)(const CURLU *, CURLUPart, char **,
+				       unsigned int);
+	void (*real_curl_free)(void *);
 };
 
 /* The real functions, or NULL when no libcurl can be found in the

@@ -156,16 +156,14 @@ const char *ts_engine_store_where(void)
 	return ts_store_where(ts_store_local());
 }
 
-struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
-				   const struct ts_pattern **pat)
+struct ts_profile *ts_engine_match_url(struct ts_engine *e,
+				       const struct ts_url *u,
+				       const struct ts_pattern **pat)
 {
 	struct ts_profile *best = NULL;
 	const struct ts_pattern *bestpat = NULL;
-	struct ts_url u;
 	size_t i, j;
 
-	if(!e->cfg.nprofiles || !url || ts_url_parse(url, &u))
-		return NULL;
 	for(i = 0; i < e->cfg.nprofiles; i++) {
 		struct ts_profile *p = &e->cfg.profiles[i];
 
@@ -173,16 +171,28 @@ struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
 			const struct ts_pattern *pt = &p->patterns[j];
 
 			if((!bestpat || pt->weight > bestpat->weight) &&
-			   ts_pattern_match(pt, &u)) {
+			   ts_pattern_match(pt, u)) {
 				best = p;
 				bestpat = pt;
 			}
 		}
 	}
-	ts_url_free(&u);
 	if(pat)
 		*pat = bestpat;
 	return best;
+}
+
+struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
+				   const struct ts_pattern **pat)
+{
+	struct ts_profile *p;
+	struct ts_url u;
+
+	if(!e->cfg.nprofiles || !url || ts_url_parse(url, &u))
+		return NULL;
+	p = ts_engine_match_url(e, &u, pat);
+	ts_url_free(&u);
+	return p;
 }
 
 struct ts_profile *ts_engine_profile(struct ts_engine *e, const char *name)

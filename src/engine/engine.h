@@ -49,6 +49,10 @@ void ts_engine_free(struct ts_engine *e);
    that their requests fail loudly instead of going out without a token. */
 struct ts_profile *ts_engine_match(struct ts_engine *e, const char *url,
 				   const struct ts_pattern **pat);
+/* The same for a URL already split (as libcurl reads it). */
+struct ts_profile *ts_engine_match_url(struct ts_engine *e,
+				       const struct ts_url *u,
+				       const struct ts_pattern **pat);
 /* The profile named name, or NULL. */
 struct ts_profile *ts_engine_profile(struct ts_engine *e, const char *name);
 

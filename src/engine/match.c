@@ -156,59 +156,141 @@ void ts_pattern_free(struct ts_pattern *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int ts_url_parse(const char *url, struct ts_url *u)
+/* Decodes the escapes that can spell a dot or a slash, in place. */
+static void decode_dots(char *p)
 {
-	const char *sep = strstr(url, "://"), *auth, *end, *path, *h;
-	size_t slen, hlen, plen;
-	char *store;
-	int port, userinfo;
+	char *out = p;
 
-	u->host = u->path = u->heap = NULL;
+	for(; *p; p++) {
+		if(p[0] == '%' && p[1] == '2' &&
+		   (p[2] == 'e' || p[2] == 'E' || p[2] == 'f' || p[2] == 'F')) {
+			*out++ = p[2] == 'e' || p[2] == 'E' ? '.' : '/';
+			p += 2;
+		}
+		else
+			*out++ = *p;
+	}
+	*out = '\0';
+}
+
+/* RFC 3986 section 5.2.4, in place, on a path that starts with "/". */
+static void remove_dots(char *p)
+{
+	char *in = p, *out = p;
+
+	while(*in) {
+		if(in[0] == '/' && in[1] == '.' && (in[2] == '/' || !in[2])) {
+			in += 2;	/* "/./" and a final "/." */
+			if(!*in)
+				*out++ = '/';
+			continue;
+		}
+		if(in[0] == '/' && in[1] == '.' && in[2] == '.' &&
+		   (in[3] == '/' || !in[3])) {
+			in += 3;	/* "/../": drop the last segment written */
+			while(out > p && *--out != '/')
+				;
+			if(!*in)
+				*out++ = '/';
+			continue;
+		}
+		do
+			*out++ = *in++;
+		while(*in && *in != '/');
+	}
+	if(out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+int ts_url_set(struct ts_url *u, const char *scheme, const char *host,
+	       size_t hlen, int port, const char *path, size_t plen,
+	       int as_is)
+{
+	size_t need;
+	char *store;
+
+	u->host = u->path = u->alt = u->heap = NULL;
 	u->port = 0;
-	/* A scheme is letters before "://" with no "/" or "?" before it. */
-	if(sep && (size_t)(sep - url) < sizeof(u->scheme) &&
-	   strcspn(url, "/?#") >= (size_t)(sep - url)) {
-		slen = (size_t)(sep - url);
-		memcpy(u->scheme, url, slen);
-		u->scheme[slen] = '\0';
-		lower(u->scheme);
-		auth = sep + 3;
-	}
-	else {
-		strcpy(u->scheme, "http");
-		auth = url;
-	}
-	end = auth + strcspn(auth, "/?#");
-	if(authority(auth, (size_t)(end - auth), &h, &hlen, &port, &userinfo) ||
-	   !hlen)
+	if(strlen(scheme) >= sizeof(u->scheme))
 		return -1;
-	path = end;
-	plen = *path == '/' ? strcspn(path, "?#") : 0;
+	strcpy(u->scheme, scheme);
+	lower(u->scheme);
+	if(hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if(!hlen)
+		return -1;
+	/* host, path and its as-is twin, each NUL-terminated */
+	need = hlen + 2 * (plen + 1) + 3;
 	store = u->space;
-	if(hlen + plen + 3 > sizeof(u->space)) {
-		store = u->heap = malloc(hlen + plen + 3);
+	if(need > sizeof(u->space)) {
+		store = u->heap = malloc(need);
 		if(!store)
 			return -1;
 	}
-	memcpy(store, h, hlen);
+	memcpy(store, host, hlen);
 	store[hlen] = '\0';
 	lower(store);
 	u->host = store;
 	u->path = store + hlen + 1;
-	if(plen)
+	if(plen && path[0] == '/') {
 		memcpy(u->path, path, plen);
+		u->path[plen] = '\0';
+	}
 	else
-		u->path[plen++] = '/';
-	u->path[plen] = '\0';
+		strcpy(u->path, "/");
+	decode_dots(u->path);
+	if(as_is) {
+		/* sent as written: the server may or may not resolve the dot
+		   segments, so both readings must fall under a pattern */
+		size_t n = strlen(u->path) + 1;
+		char *alt = u->path + n;
+
+		memcpy(alt, u->path, n);
+		remove_dots(u->path);
+		if(strcmp(alt, u->path))
+			u->alt = alt;
+	}
+	else
+		remove_dots(u->path);
 	u->port = port ? port : ts_scheme_port(u->scheme);
 	return 0;
+}
+
+int ts_url_parse(const char *url, struct ts_url *u)
+{
+	const char *sep = strstr(url, "://"), *auth, *end, *h;
+	char scheme[16] = "http";
+	size_t slen, hlen;
+	int port, userinfo;
+
+	u->host = u->path = u->alt = u->heap = NULL;
+	u->port = 0;
+	/* A scheme is letters before "://" with no "/" or "?" before it. */
+	if(sep && (size_t)(sep - url) < sizeof(scheme) &&
+	   strcspn(url, "/?#") >= (size_t)(sep - url)) {
+		slen = (size_t)(sep - url);
+		memcpy(scheme, url, slen);
+		scheme[slen] = '\0';
+		auth = sep + 3;
+	}
+	else
+		auth = url;
+	end = auth + strcspn(auth, "/?#");
+	if(authority(auth, (size_t)(end - auth), &h, &hlen, &port, &userinfo) ||
+	   !hlen)
+		return -1;
+	return ts_url_set(u, scheme, h, hlen, port, end,
+			  *end == '/' ? strcspn(end, "?#") : 0, 0);
 }
 
 void ts_url_free(struct ts_url *u)
 {
 	free(u->heap);
 	u->heap = NULL;
-	u->host = u->path = NULL;
+	u->host = u->path = u->alt = NULL;
 }
 
 /* Glob where "*" matches any run of characters, "/" included. */
@@ -252,5 +334,5 @@ int ts_pattern_match(const struct ts_pattern *p, const struct ts_url *u)
 	}
 	else if(strcmp(p->host, u->host))
 		return 0;
-	return glob(p->path, u->path);
+	return glob(p->path, u->path) && (!u->alt || glob(p->path, u->alt));
 }

@@ -47,7 +47,9 @@ int ts_handle_tracks(CURLoption opt)
 	       opt == CURLOPT_POSTFIELDS || opt == CURLOPT_COPYPOSTFIELDS ||
 	       opt == CURLOPT_MIMEPOST || opt == CURLOPT_HTTPPOST ||
 	       opt == CURLOPT_HTTPGET || opt == CURLOPT_USERPWD ||
-	       opt == CURLOPT_USERNAME || opt == CURLOPT_XOAUTH2_BEARER;
+	       opt == CURLOPT_USERNAME || opt == CURLOPT_XOAUTH2_BEARER ||
+	       opt == CURLOPT_CURLU || opt == CURLOPT_PORT ||
+	       opt == CURLOPT_PATH_AS_IS;
 }
 
 struct ts_handle *ts_handle_get(CURL *h, int create)
@@ -78,6 +80,9 @@ static void clear(struct ts_handle *s)
 	s->upload = s->post = 0;
 	s->has_postfields = 0;
 	s->app_auth = 0;
+	s->curlu = NULL;
+	s->port = 0;
+	s->path_as_is = 0;
 }
 
 void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
@@ -162,6 +167,15 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 			s->has_postfields = 0;
 		}
 		break;
+	case CURLOPT_CURLU:
+		s->curlu = (CURLU *)value;
+		break;
+	case CURLOPT_PORT:
+		s->port = lvalue;
+		break;
+	case CURLOPT_PATH_AS_IS:
+		s->path_as_is = lvalue != 0;
+		break;
 	case CURLOPT_USERPWD:
 	case CURLOPT_USERNAME:
 	case CURLOPT_XOAUTH2_BEARER: {
@@ -237,6 +251,10 @@ void ts_handle_dup(CURL *from, CURL *to)
 	t->post = f->post;
 	t->has_postfields = f->has_postfields;
 	t->app_auth = f->app_auth;
+	/* libcurl's duphandle shares the app's CURLU pointer too */
+	t->curlu = f->curlu;
+	t->port = f->port;
+	t->path_as_is = f->path_as_is;
 	t->cookie = f->cookie ? strdup(f->cookie) : NULL;
 	/* libcurl's duphandle shares the app's list pointer, and so do we */
 	t->headers = f->headers;

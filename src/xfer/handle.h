@@ -39,6 +39,9 @@ struct ts_handle {
 	long post;			/* CURLOPT_POST */
 	int has_postfields;		/* POSTFIELDS, COPYPOSTFIELDS, MIMEPOST */
 	unsigned app_auth;		/* USERPWD, USERNAME, XOAUTH2_BEARER set */
+	CURLU *curlu;			/* CURLOPT_CURLU, the app's */
+	long port;			/* CURLOPT_PORT */
+	int path_as_is;			/* CURLOPT_PATH_AS_IS */
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_multi *held;		/* the multi holding its message */
 };

@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "xfer/handle.h"
 #include "xfer/inject.h"
+#include "xfer/target.h"
 #include "xfer/transfer.h"
 
 /* Set once the setopt hook has run: the process's libcurl calls reach
@@ -278,6 +279,39 @@ static size_t on_header(char *b, size_t size, size_t n, void *userp)
 	return deliver_header(in, b, size, n);
 }
 
+/* The profile of the request libcurl sends for url, or for the handle's
+   CURLU when curlu is set and the app gave one: read as libcurl reads
+   it, with the app's CURLOPT_PORT. port, when known, is the port libcurl
+   connected to for this request: when the app set CURLOPT_PORT and that
+   port is neither it nor the URL's own (a proxy's), the request must fall
+   under the profile both ways. NULL when no profile matches or the
+   destination cannot be known. */
+static struct ts_profile *match(const struct ts_curl *c, struct ts_engine *e,
+				const struct ts_handle *hs, const char *url,
+				int curlu, const int *port,
+				const struct ts_pattern **pat)
+{
+	CURLU *cu = curlu && hs ? hs->curlu : NULL;
+	long over = hs ? hs->port : 0;
+	int as_is = hs ? hs->path_as_is : 0;
+	struct ts_profile *p, *q;
+	struct ts_url u;
+
+	if(ts_target(c, url, cu, over, as_is, &u))
+		return NULL;
+	p = ts_engine_match_url(e, &u, pat);
+	ts_url_free(&u);
+	if(!over || !port || *port == over)
+		return p;
+	if(ts_target(c, url, cu, 0, as_is, &u))
+		return NULL;
+	q = ts_engine_match_url(e, &u, pat);
+	if(*port != u.port && q != p)
+		q = NULL;	/* through a proxy: both readings, or none */
+	ts_url_free(&u);
+	return q;
+}
+
 /* Runs before every request of the transfer, redirects included: a hop
    whose URL still belongs to the profile carries the token, any other
    carries none of it, whatever the app allowed (CURLOPT_UNRESTRICTED_AUTH
@@ -289,14 +323,23 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 	struct ts_xfer *in = clientp;
 	const struct ts_curl *c = in->c;
 	char *url = NULL, where[300];
+	long redirects = 0;
 	int same;
 
-	/* the first request is the app's own URL, which matched */
-	if(in->hops == 0)
-		same = 1;
-	else {
-		c->real_curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
-		same = url && ts_engine_match(in->e, url, NULL) == in->p;
+	/* before any redirect, a CURLU the app set is what libcurl sends
+	   (its effective URL may still name the URL set before) */
+	c->real_curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
+	c->real_curl_easy_getinfo(in->h, CURLINFO_REDIRECT_COUNT, &redirects);
+	same = (url || redirects == 0) &&
+	       match(c, in->e, in->hs, url, redirects == 0, &port, NULL) == in->p;
+	if(!same && url && in->p->inject.kind == TS_INJECT_QUERY && in->tok &&
+	   strstr(url, in->tok)) {
+		/* a redirect kept the query, token and all, on its way out of
+		   the profile: this request must not be sent */
+		ts_xfer_origin(url, where, sizeof(where));
+		ts_log("profile %s: a redirect to %s would carry the token in its "
+		       "URL; not following it", in->p->name, where);
+		return CURL_PREREQFUNC_ABORT;
 	}
 	if(same != in->carrying) {
 		switch(in->p->inject.kind) {
@@ -330,16 +373,19 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		}
 		in->carrying = same;
 	}
-	/* the automatic Referer of the hop after the first is the URL that
-	   carried the token in its query */
-	if(in->hops == 1 && !same && in->p->inject.kind == TS_INJECT_QUERY &&
+	/* an automatic Referer names the previous hop, whose query may hold
+	   the token: no request outside the profile gets one, whatever its
+	   hop number (a retried connection or a same-profile redirect that
+	   kept the query comes before it) */
+	if(!same && in->p->inject.kind == TS_INJECT_QUERY &&
 	   in->hs && in->hs->autoreferer) {
 		c->real_curl_easy_setopt(in->h, CURLOPT_REFERER, in->app_url);
 		in->referer_set = 1;
 	}
-	if(in->hops && ts_debug_enabled()) {
+	if(ts_debug_enabled()) {
 		ts_xfer_origin(url ? url : "", where, sizeof(where));
-		ts_debug("profile %s: redirect to %s: %s", in->p->name, where,
+		ts_debug("profile %s: %s %s: %s", in->p->name,
+			 in->hops ? "redirect to" : "request to", where,
 			 same ? "token carried" : "token withheld");
 	}
 	in->hops++;
@@ -434,7 +480,8 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 			effective = strdup(eff);
 		app_url = effective;
 	}
-	p = app_url ? ts_engine_match(e, app_url, &pat) : NULL;
+	p = app_url || (hs && hs->curlu) ?
+	    match(c, e, hs, app_url, 1, NULL, &pat) : NULL;
 	if(!p) {
 		if(app_url && ts_debug_enabled()) {
 			ts_xfer_origin(app_url, where, sizeof(where));
@@ -467,6 +514,13 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 		release(in);
 		return XF_PASS;
 	}
+	if(hs && hs->curlu && in->p->inject.kind == TS_INJECT_QUERY) {
+		/* libcurl sends the app's CURLU, which is not ours to change */
+		ts_debug("profile %s: the application gives its URL as a CURLU; "
+			 "a query token cannot be added: withheld", in->p->name);
+		release(in);
+		return XF_PASS;
+	}
 	if(in->p->usable && hs &&
 	   ts_inject_app_authorizes(&in->p->inject, hs->app_auth)) {
 		ts_debug("profile %s: the application brings its own credentials; "
@@ -496,10 +550,13 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
 		return XF_FAIL;
 	}
-	/* when the transfer may follow redirects, every request of it, each
-	   hop included, passes through on_prereq, which decides whether that
-	   hop carries the token */
-	in->guarded = hs && hs->follow &&
+	/* every request of the transfer, the first and each redirect hop,
+	   passes through on_prereq, which decides from where libcurl really
+	   sends it whether it carries the token: the app may change the URL
+	   or follow redirects after a multi add. Only where the app's own
+	   pre-request callback is known (every option seen, or set through
+	   tokenshim_easy_setopt) can it be chained. */
+	in->guarded = hs && (in->wrapped || hs->follow || hs->prereq) &&
 		      c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 					  on_prereq) == CURLE_OK &&
 		      c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA, in) == CURLE_OK;

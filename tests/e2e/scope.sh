@@ -108,5 +108,14 @@ expect_nomatch "Referer: and its Referer holds no token" \
 	"$(received "127.0.0.2:$far_PORT" /public/ref referer)" 'token='
 expect_nomatch "no token anywhere at the foreign host" \
 	"$(env -u LD_PRELOAD "$CURL_BIN" -sS "$F/_ts/requests")" '[0-9a-f]{8}-[0-9a-f]{4}-'
+# a redirect that takes the query token abroad in its URL is not followed
+out=$(tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -L -o /dev/null \
+	"http://localhost:$P/qs/k?redirect_keep=$F/public/kept" 2>&1)
+expect_match "the profile's hop was made, with the token" \
+	"$(env -u LD_PRELOAD "$CURL_BIN" -sS "http://127.0.0.1:$P/_ts/requests" | \
+	"$PY" -c 'import json,sys; print([r["path"] for r in json.load(sys.stdin) if r["path"].startswith("/qs/k")][0])')" 'token=[0-9a-f-]{36}'
+expect_match "the redirect abroad is refused with a reason" "$out" \
+	'profile qs: a redirect to http://127.0.0.2:[0-9]+ would carry the token in its URL; not following it'
+expect_eq "and nothing reached the foreign host" "$(received "127.0.0.2:$far_PORT" /public/kept token | wc -l)" 0
 
 finish

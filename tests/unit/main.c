@@ -32,6 +32,7 @@ int main(void)
 	add_inject_suite();
 	add_handle_suite();
 	add_transfer_suite();
+	add_target_suite();
 	add_elfdeps_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if(CU_basic_run_tests() != CUE_SUCCESS)

@@ -56,6 +56,7 @@ void add_services_suite(void);
 void add_inject_suite(void);
 void add_handle_suite(void);
 void add_transfer_suite(void);
+void add_target_suite(void);
 /* hook/ */
 void add_elfdeps_suite(void);
 

@@ -116,6 +116,59 @@ static void test_url_parse(void)
 	CU_ASSERT(ts_url_parse("", &u) == -1);
 }
 
+static const char *path_of(const char *url)
+{
+	static char out[256];
+	struct ts_url u;
+
+	if(ts_url_parse(url, &u))
+		return "(error)";
+	snprintf(out, sizeof(out), "%s", u.path);
+	ts_url_free(&u);
+	return out;
+}
+
+static void test_path_as_sent(void)
+{
+	struct ts_pattern p;
+	struct ts_url u;
+	char err[256];
+
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/ServicesAPI/API/../../portal/i/x"),
+			       "/portal/i/x");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/a/./b/"), "/a/b/");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/a/b/.."), "/a/");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/.."), "/");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/../../x"), "/x");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/a/.b/..c"), "/a/.b/..c");
+	/* escapes of dots and slashes are read as what they spell */
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/API/%2e%2E/%2e%2e/public/x"),
+			       "/public/x");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/API%2f..%2Fpublic"), "/public");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/a%2Eb"), "/a.b");
+	CU_ASSERT_STRING_EQUAL(path_of("http://h/a%41"), "/a%41");
+
+	CU_ASSERT_FATAL(ts_pattern_parse("http://h/ServicesAPI/*", &p, err,
+					 sizeof(err)) == 0);
+	/* sent as-is, both readings must fall under the pattern */
+	CU_ASSERT(ts_url_set(&u, "http", "h", 1, 0, "/ServicesAPI/x", 14, 1) == 0);
+	CU_ASSERT(u.alt == NULL && ts_pattern_match(&p, &u));
+	ts_url_free(&u);
+	CU_ASSERT(ts_url_set(&u, "http", "h", 1, 0, "/public/../ServicesAPI/x", 24,
+			     1) == 0);
+	CU_ASSERT(u.alt != NULL && !ts_pattern_match(&p, &u));
+	ts_url_free(&u);
+	CU_ASSERT(ts_url_set(&u, "http", "h", 1, 0, "/public/../ServicesAPI/x", 24,
+			     0) == 0);
+	CU_ASSERT(ts_pattern_match(&p, &u));
+	ts_url_free(&u);
+	CU_ASSERT(ts_url_set(&u, "HTTP", "[::1]", 5, 0, "", 0, 0) == 0);
+	CU_ASSERT(!strcmp(u.host, "::1") && !strcmp(u.path, "/") && u.port == 80 &&
+		  !strcmp(u.scheme, "http"));
+	ts_url_free(&u);
+	ts_pattern_free(&p);
+}
+
 void add_match_suite(void)
 {
 	CU_pSuite s = unit_suite("match", NULL, NULL);
@@ -126,4 +179,5 @@ void add_match_suite(void)
 	unit_test(s, "bad patterns", test_bad_patterns);
 	unit_test(s, "specificity", test_weight);
 	unit_test(s, "url parsing", test_url_parse);
+	unit_test(s, "paths as the server reads them", test_path_as_sent);
 }
