@@ -16,6 +16,7 @@ and records what it received so that tests can assert on the wire:
   ?answer=TEXT on any other request: a 200 with TEXT as its body
   ?redirect_to=URL: a 302 to URL
   ?redirect_keep=URL: a 301 to URL with the rest of the query, as it came
+  /qs/...   needs a NetBrain token in the query (?token=X)
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -190,6 +191,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if url.path.startswith("/qs/"):
+            # a NetBrain session token, taken from the query
+            tok = parse_qs(url.query).get("token", [None])[0]
+            with st.lock:
+                ok = tok in st.tokens and not st.reject_all
+                if not ok:
+                    st.stats["rejected"] += 1
+            return self._send(200 if ok else 401, {"query_token": ok})
         if url.path.startswith("/git/"):
             return self._git(url, body, st)
         if url.path.startswith("/public/"):
