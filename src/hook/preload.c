@@ -125,7 +125,7 @@ EXPORT CURL *curl_easy_duphandle(CURL *h)
 	dup = c->real_curl_easy_duphandle(h);
 	if(dup) {
 		ts_handle_dup(h, dup);
-		ts_multi_dup(h, dup);
+		ts_xfer_dup(h, dup);
 	}
 	return dup;
 }

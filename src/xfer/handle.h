@@ -44,6 +44,7 @@ struct ts_handle {
 	int path_as_is;			/* CURLOPT_PATH_AS_IS */
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_multi *held;		/* the multi holding its message */
+	struct ts_xfer *xfer;		/* our transfer under way on it */
 };
 
 /* The state of h, created when create is set. NULL when unknown (or out of

@@ -339,11 +339,3 @@ void ts_multi_forget(CURL *h)
 	if(l)
 		finish(l, CURLE_ABORTED_BY_CALLBACK);
 }
-
-void ts_multi_dup(CURL *from, CURL *to)
-{
-	struct ts_mlink *l = link_of(from, NULL);
-
-	if(l && to)
-		ts_xfer_restore_copy(l->x, to);
-}

@@ -24,8 +24,5 @@ CURLMsg *ts_multi_info_read(const struct ts_curl *c, CURLM *m, int *left);
 CURLMcode ts_multi_cleanup(const struct ts_curl *c, CURLM *m);
 /* curl_easy_cleanup of a handle still in a multi handle. */
 void ts_multi_forget(CURL *h);
-/* curl_easy_duphandle of a handle in a multi handle: the copy gets the
-   app's settings, not the token. */
-void ts_multi_dup(CURL *from, CURL *to);
 
 #endif

@@ -57,8 +57,7 @@ struct ts_xfer {
 	struct ts_handle *hs;
 	struct ts_engine *e;
 	struct ts_profile *p;
-	const char *app_url;
-	char *effective;		/* app_url when read back from libcurl */
+	char *app_url;			/* a copy: the app may set another */
 	int *replays;			/* counts swallowed attempts (multi) */
 	CURLcode failed;		/* no token: the code the app gets */
 	char *why;			/* and the reason, for its error buffer */
@@ -433,9 +432,11 @@ static CURLcode arm(struct ts_xfer *in)
 static void release(struct ts_xfer *in)
 {
 	drop_injection(in);
-	free(in->effective);
+	if(in->hs && in->hs->xfer == in)
+		in->hs->xfer = NULL;
+	free(in->app_url);
 	free(in->why);
-	in->effective = in->why = NULL;
+	in->app_url = in->why = NULL;
 }
 
 /* Matches h's URL to a profile, gets its token and injects it. XF_PASS: h
@@ -496,8 +497,13 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	in->e = e;
 	in->hs = hs;
 	in->p = p;
-	in->app_url = app_url;
-	in->effective = effective;
+	/* our own copy: the app may set another URL while the transfer is
+	   under way (in a multi handle), which frees the one noted */
+	in->app_url = effective ? effective : strdup(app_url);
+	if(!in->app_url) {
+		snprintf(err, errlen, "profile %s: out of memory", in->p->name);
+		return XF_FAIL;
+	}
 	if(ts_debug_enabled()) {
 		ts_xfer_origin(in->app_url, where, sizeof(where));
 		ts_debug("%s: profile %s (pattern %s)", where, in->p->name,
@@ -572,6 +578,8 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	ts_debug("profile %s: injecting %s %s (%zu-char token)", in->p->name,
 		 ts_inject_kind_name(in->p->inject.kind), in->p->inject.name,
 		 in->tok_len);
+	if(hs)
+		hs->xfer = in;	/* a copy made meanwhile gets the app's settings */
 	return XF_READY;
 }
 
@@ -585,6 +593,16 @@ static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
 	in->may_replay = 0;
 	ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
 		 in->p->name);
+	/* the replay goes where the app now says (a URL set while in a
+	   multi handle); the pre-request check judges it as sent */
+	if(in->hs && in->hs->url && strcmp(in->hs->url, in->app_url)) {
+		char *now = strdup(in->hs->url);
+
+		if(now) {
+			free(in->app_url);
+			in->app_url = now;
+		}
+	}
 	ts_engine_invalidate(in->p, in->tok, in->tok_len);
 	drop_injection(in);
 	rc = get_token(in, err, errlen);
@@ -605,6 +623,8 @@ static void restore(struct ts_xfer *in, CURL *h)
 {
 	const struct ts_curl *c = in->c;
 	struct ts_handle *hs = in->hs;
+	/* the app's URL as it is now: it may have set another meanwhile */
+	const char *app_url = hs && hs->url ? hs->url : in->app_url;
 
 	if(in->wrapped) {
 		c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
@@ -622,7 +642,7 @@ static void restore(struct ts_xfer *in, CURL *h)
 	if(in->referer_set)
 		c->real_curl_easy_setopt(h, CURLOPT_REFERER, hs ? hs->referer : NULL);
 	if(in->failed) {
-		c->real_curl_easy_setopt(h, CURLOPT_URL, in->app_url);
+		c->real_curl_easy_setopt(h, CURLOPT_URL, app_url);
 		return;
 	}
 	switch(in->p->inject.kind) {
@@ -637,7 +657,7 @@ static void restore(struct ts_xfer *in, CURL *h)
 						 hs ? hs->cookie : NULL);
 		break;
 	case TS_INJECT_QUERY:
-		c->real_curl_easy_setopt(h, CURLOPT_URL, in->app_url);
+		c->real_curl_easy_setopt(h, CURLOPT_URL, app_url);
 		break;
 	}
 }
@@ -759,9 +779,12 @@ CURLcode ts_xfer_again(struct ts_xfer *x)
 	return fail_fast(x, result, err);
 }
 
-void ts_xfer_restore_copy(struct ts_xfer *x, CURL *copy)
+void ts_xfer_dup(CURL *from, CURL *copy)
 {
-	restore(x, copy);
+	struct ts_handle *hs = ts_handle_get(from, 0);
+
+	if(hs && hs->xfer && copy)
+		restore(hs->xfer, copy);
 }
 
 CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result)

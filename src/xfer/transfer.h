@@ -51,8 +51,11 @@ void ts_xfer_count_replays(struct ts_xfer *x, int *replays);
    the app; ts_xfer_again then prepares the one replay. */
 int ts_xfer_refused(const struct ts_xfer *x);
 CURLcode ts_xfer_again(struct ts_xfer *x);
-/* A copy of h made while x was on it gets the app's settings, not ours. */
-void ts_xfer_restore_copy(struct ts_xfer *x, CURL *copy);
+/* curl_easy_duphandle(from) returned copy: a copy made while a transfer
+   of ours is on from (an easy one, from inside a callback, or one in a
+   multi handle) gets the app's own settings, exactly as without
+   tokenshim, and nothing of ours. */
+void ts_xfer_dup(CURL *from, CURL *copy);
 /* The transfer is over: puts the app's settings back, frees x and returns
    the result the app must see. */
 CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result);
