@@ -25,6 +25,9 @@ struct ts_slot {
 	unsigned logins;
 	unsigned refreshes;
 	uint64_t gen;		/* the store entry's generation we last saw */
+	char *refused;		/* the token a server refused last: never
+				   taken back from the store */
+	size_t refused_len;
 	struct ts_store_ref ref;	/* its entry in the store */
 };
 
@@ -144,6 +147,7 @@ void ts_engine_free(struct ts_engine *e)
 		if(!s)
 			continue;
 		ts_token_clear(&s->tok);
+		ts_free_secret(&s->refused);
 		pthread_mutex_destroy(&s->lock);
 		pthread_mutex_destroy(&s->flight);
 		free(s);
@@ -315,6 +319,15 @@ static int adopt(struct ts_profile *p)
 	if(!s->ref.st || ts_store_get(&s->ref, &e) != TS_STORE_OK)
 		return 0;
 	pthread_mutex_lock(&s->lock);
+	if(s->refused && s->refused_len == e.token_len &&
+	   !memcmp(s->refused, e.token, e.token_len)) {
+		/* a thread here was refused it, and its removal from the store
+		   may not have landed yet */
+		have = s->tok.token != NULL;
+		pthread_mutex_unlock(&s->lock);
+		ts_store_entry_clear(&e);
+		return have;
+	}
 	if(!s->tok.token || s->tok.token_len != e.token_len ||
 	   memcmp(s->tok.token, e.token, e.token_len) ||
 	   e.expires_at > s->tok.expires_at) {
@@ -396,6 +409,8 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 	pthread_mutex_lock(&s->lock);
 	ts_token_clear(&s->tok);
 	s->tok = nt;
+	ts_free_secret(&s->refused);	/* the server's new word */
+	s->refused_len = 0;
 	s->obtained = now;
 	s->saved_expiry = nt.expires_at;
 	s->life = (long)(nt.expires_at - now);
@@ -591,6 +606,17 @@ void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
 		ts_free_secret((char **)&s->tok.token);
 		s->tok.token_len = 0;
 		s->tok.expires_at = 0;
+	}
+	if(!s->refused || s->refused_len != len || memcmp(s->refused, tok, len)) {
+		char *copy = malloc(len + 1);
+
+		if(copy) {
+			memcpy(copy, tok, len);
+			copy[len] = '\0';
+			ts_free_secret(&s->refused);
+			s->refused = copy;
+			s->refused_len = len;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	/* the entry goes only while it still holds the refused token: the

@@ -24,6 +24,20 @@ expect_eq "the server saw 1600 requests, each with the same token" \
 	"$(received $P "/ServicesAPI/API/V1/Other?thread" token | sort | uniq -c |
 	   grep -E ' [0-9a-f-]{36}$' | awk '{print $1}')" 1600
 expect_eq "nothing on stderr" "$(cat "$T/err")" ""
+# eight threads refused at once, five times over: each refusal is
+# replayed unseen, and each round costs one login
+rounds=""
+for r in 1 2 3 4 5; do
+	ctl $P /_ts/expire
+	before=$(counter $P logins)
+	out=$("$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/race_host" \
+		$(for i in 1 2 3 4 5 6 7 8; do printf '%s ' "$API/V1/Other?storm=$r$i"; done) \
+		2>>"$T/err")
+	rounds="$rounds$(echo $out | tr -d ' ')/$(($(counter $P logins) - before)) "
+done
+expect_eq "8 threads refused at once: all 200, one login, in each of 5 rounds" \
+	"$rounds" "200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 "
+expect_eq "still nothing on stderr" "$(cat "$T/err")" ""
 if [ "${SANITIZERS:-no}" = thread ]; then
 	races=$(cat "$T"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 	expect_eq "ThreadSanitizer: 0 reports" "$races" 0
