@@ -45,4 +45,12 @@ expect_eq "the copy, sent to the profile, got the token" \
 	"$(received $P "/ServicesAPI/API/V1/Other?d=orig" token | grep -cE "$tok")" 2
 expect_eq "nothing on stderr" "$(cat "$T/err")" ""
 
+# a multi add from inside the callback of another (easy) transfer
+out=$("$TS" exec -c "$T/c.conf" -- "$host" add "$API/V1/Other?a=outer" \
+	"$API/V1/Other?a=added" 2>"$T/err")
+expect_eq "add from a callback: both transfers completed" "$(echo $out)" "200 200"
+expect_match "the handle added from the callback got the token" \
+	"$(received $P "/ServicesAPI/API/V1/Other?a=added" token)" "$tok"
+expect_eq "nothing on stderr" "$(cat "$T/err")" ""
+
 finish

@@ -6,6 +6,10 @@
  *                                  handle, sets CURLOPT_URL = NEWURL while
  *                                  it is there, runs it, then runs the
  *                                  handle once more on its own
+ *   abuse_host add URL OTHER       adds a new handle for OTHER to a multi
+ *                                  handle of its own from inside the write
+ *                                  callback of an easy transfer of URL,
+ *                                  then runs that multi handle
  *   abuse_host dup URL OTHER       copies the handle with
  *                                  curl_easy_duphandle from inside its
  *                                  write callback, during the transfer of
@@ -23,12 +27,42 @@
 #include "host.h"
 
 static CURL *copy;
+static CURLM *later;
+static CURL *added;
+static const char *other;
+
+static size_t add_inside(char *b, size_t size, size_t n, void *up)
+{
+	if(!added) {
+		added = host_handle(other);
+		later = curl_multi_init();
+		if(curl_multi_add_handle(later, added) != CURLM_OK)
+			printf("error: add from a callback refused\n");
+	}
+	return size * n;
+}
 
 static size_t dup_inside(char *b, size_t size, size_t n, void *up)
 {
 	if(!copy)
 		copy = curl_easy_duphandle((CURL *)up);
 	return size * n;
+}
+
+/* Runs the transfers of m, which holds h, to their end. */
+static CURLcode run_multi(CURLM *m, CURL *h)
+{
+	CURLcode rc = CURLE_FAILED_INIT;
+	int running = 1, left;
+	CURLMsg *msg;
+
+	while(running && curl_multi_perform(m, &running) == CURLM_OK)
+		if(running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	while((msg = curl_multi_info_read(m, &left)))
+		if(msg->msg == CURLMSG_DONE && msg->easy_handle == h)
+			rc = msg->data.result;
+	return rc;
 }
 
 static int report(CURL *h, CURLcode rc)
@@ -52,8 +86,9 @@ int main(int argc, char **argv)
 	CURL *h;
 	int bad = 0;
 
-	if(argc != 4 || (strcmp(argv[1], "seturl") && strcmp(argv[1], "dup"))) {
-		fprintf(stderr, "usage: abuse_host seturl|dup URL OTHER\n");
+	if(argc != 4 || (strcmp(argv[1], "seturl") && strcmp(argv[1], "dup") &&
+			 strcmp(argv[1], "add"))) {
+		fprintf(stderr, "usage: abuse_host seturl|add|dup URL OTHER\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -68,23 +103,23 @@ int main(int argc, char **argv)
 			return 2;
 		curl_easy_setopt(h, CURLOPT_URL, argv[3]);
 		memset(url, 'x', strlen(url));
-		{
-			int running = 1;
-			CURLMsg *msg;
-			int left;
-			CURLcode rc = CURLE_FAILED_INIT;
-
-			while(running && curl_multi_perform(m, &running) == CURLM_OK)
-				if(running)
-					curl_multi_poll(m, NULL, 0, 1000, NULL);
-			while((msg = curl_multi_info_read(m, &left)))
-				if(msg->msg == CURLMSG_DONE)
-					rc = msg->data.result;
-			bad += report(h, rc);
-		}
+		bad += report(h, run_multi(m, h));
 		curl_multi_remove_handle(m, h);
 		curl_multi_cleanup(m);
 		bad += report(h, curl_easy_perform(h));
+	}
+	else if(!strcmp(argv[1], "add")) {
+		other = argv[3];
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, add_inside);
+		bad += report(h, curl_easy_perform(h));
+		if(!added) {
+			printf("error: no handle was added\n");
+			return 1;
+		}
+		bad += report(added, run_multi(later, added));
+		curl_multi_remove_handle(later, added);
+		curl_multi_cleanup(later);
+		curl_easy_cleanup(added);
 	}
 	else {
 		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, dup_inside);
