@@ -19,6 +19,7 @@
 struct ts_guard {
 	int own;	/* depth of tokenshim's own performs */
 	int inside;	/* depth of real calls driving the app's transfers */
+	CURL *easy;	/* the handle a real easy perform drives, or NULL */
 };
 
 extern __thread struct ts_guard ts_guard_tl
@@ -36,6 +37,14 @@ static inline int ts_guard_passthrough(void)
 	return ts_guard_tl.inside | ts_guard_tl.own;
 }
 
+/* Non-zero when curl_multi_add_handle(h) is libcurl's own: tokenshim's
+   request, or the easy perform of h adding h to its internal multi
+   handle. A handle the app adds from inside a callback is the app's. */
+static inline int ts_guard_own_add(CURL *h)
+{
+	return ts_guard_tl.own || (ts_guard_tl.inside && h == ts_guard_tl.easy);
+}
+
 /* Around a real call that drives the app's transfers. */
 static inline void ts_guard_enter(void)
 {
@@ -44,6 +53,22 @@ static inline void ts_guard_enter(void)
 
 static inline void ts_guard_leave(void)
 {
+	ts_guard_tl.inside--;
+}
+
+/* Around a real easy perform of h; returns what to give ts_guard_end. */
+static inline CURL *ts_guard_easy(CURL *h)
+{
+	CURL *was = ts_guard_tl.easy;
+
+	ts_guard_tl.inside++;
+	ts_guard_tl.easy = h;
+	return was;
+}
+
+static inline void ts_guard_end(CURL *was)
+{
+	ts_guard_tl.easy = was;
 	ts_guard_tl.inside--;
 }
 

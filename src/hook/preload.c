@@ -92,6 +92,7 @@ EXPORT CURLcode curl_easy_perform(CURL *h)
 {
 	const struct ts_curl *c = ts_hook_real();
 	CURLcode rc;
+	CURL *was;
 
 	if(!c)
 		return CURLE_FAILED_INIT;
@@ -99,9 +100,9 @@ EXPORT CURLcode curl_easy_perform(CURL *h)
 		return c->real_curl_easy_perform(h);
 	/* libcurl's easy perform drives a multi handle of its own, through
 	   the same exported multi calls: those are not the app's */
-	ts_guard_enter();
+	was = ts_guard_easy(h);
 	rc = ts_transfer(h);
-	ts_guard_leave();
+	ts_guard_end(was);
 	return rc;
 }
 
@@ -151,7 +152,7 @@ EXPORT void curl_easy_cleanup(CURL *h)
 EXPORT CURLMcode curl_multi_add_handle(CURLM *m, CURL *h)
 {
 	MULTI_REAL(curl_multi_add_handle);
-	if(ts_guard_passthrough())
+	if(ts_guard_own_add(h))
 		return c->real_curl_multi_add_handle(m, h);
 	return ts_multi_add(c, m, h);
 }
