@@ -117,5 +117,24 @@ expect_match "the profile's hop was made, with the token" \
 expect_match "the redirect abroad is refused with a reason" "$out" \
 	'profile qs: a redirect to http://127.0.0.2:[0-9]+ would carry the token in its URL; not following it'
 expect_eq "and nothing reached the foreign host" "$(received "127.0.0.2:$far_PORT" /public/kept token | wc -l)" 0
+# DNS over HTTPS: libcurl's own handles for each lookup leave nothing
+# behind that a fresh handle of the app's could inherit
+{
+	nb_profile doh "http://nb.doh.test:$P/ServicesAPI/*"
+} >>"$T/c.conf"
+# libcurl asks DoH over https only
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+start_server doh --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+out=$(tsexec -c "$T/c.conf" -- "$host" doh "http://nb.doh.test:$P/ServicesAPI/API/V1/Other?doh=" \
+	"https://localhost:$doh_PORT/dns-query" 2>&1)
+expect_eq "DoH: six fresh handles, each a 200" "$(echo $out)" "200 200 200 200 200 200"
+expect_eq "DoH: each app request carried the token" \
+	"$(received $P "/ServicesAPI/API/V1/Other?doh=" token | grep -cE "$tok")" 6
+expect_eq "DoH: and none the lookups' own header" \
+	"$(received $P "/ServicesAPI/API/V1/Other?doh=" content-type | sort -u)" "-"
+expect_match "DoH: the lookups went through the DoH server" \
+	"$(env -u LD_PRELOAD "$CURL_BIN" -sS -k "https://localhost:$doh_PORT/_ts/requests" | \
+	"$PY" -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["path"] == "/dns-query"))')" '^[1-9][0-9]*$'
 
 finish

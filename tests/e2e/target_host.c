@@ -5,6 +5,9 @@
  *   target_host curlu URL OTHER   CURLOPT_URL = URL, then CURLOPT_CURLU =
  *                                 OTHER, which libcurl uses instead
  *   target_host port URL PORT     CURLOPT_URL = URL, CURLOPT_PORT = PORT
+ *   target_host doh URL DOHURL    six fresh handles, one after another,
+ *                                 each resolving URL's host through
+ *                                 DNS-over-HTTPS at DOHURL
  *
  * Prints the HTTP status, or "error: ..."; exits 0 on a 200.
  */
@@ -22,11 +25,40 @@ int main(int argc, char **argv)
 	CURLcode rc;
 	long code = 0;
 
-	if(argc != 4 || (strcmp(argv[1], "curlu") && strcmp(argv[1], "port"))) {
-		fprintf(stderr, "usage: target_host curlu|port URL OTHER|PORT\n");
+	if(argc != 4 || (strcmp(argv[1], "curlu") && strcmp(argv[1], "port") &&
+			 strcmp(argv[1], "doh"))) {
+		fprintf(stderr, "usage: target_host curlu|port|doh URL OTHER|PORT|DOHURL\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if(!strcmp(argv[1], "doh")) {
+		/* libcurl makes (and frees) handles of its own for each lookup;
+		   the app's handles stay alive, so a fresh one comes at the
+		   address of one of libcurl's */
+		CURL *keep[6];
+		int i, bad = 0;
+
+		for(i = 0; i < 6; i++) {
+			char url[1024];
+
+			snprintf(url, sizeof(url), "%s%d", argv[2], i);
+			h = host_handle(url);
+			curl_easy_setopt(h, CURLOPT_DOH_URL, argv[3]);
+			/* the test DoH server's certificate is its own */
+			curl_easy_setopt(h, CURLOPT_DOH_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(h, CURLOPT_DOH_SSL_VERIFYHOST, 0L);
+			rc = curl_easy_perform(h);
+			code = 0;
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+			printf("%ld\n", rc == CURLE_OK ? code : -1L);
+			bad += rc != CURLE_OK || code != 200;
+			keep[i] = h;
+		}
+		for(i = 0; i < 6; i++)
+			curl_easy_cleanup(keep[i]);
+		curl_global_cleanup();
+		return bad ? 1 : 0;
+	}
 	h = host_handle(argv[2]);
 	if(!strcmp(argv[1], "curlu")) {
 		u = curl_url();

@@ -17,6 +17,7 @@ and records what it received so that tests can assert on the wire:
   ?redirect_to=URL: a 302 to URL
   ?redirect_keep=URL: a 301 to URL with the rest of the query, as it came
   /qs/...   needs a NetBrain token in the query (?token=X)
+  /dns-query  DNS over HTTPS: every name is 127.0.0.1
 
 Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
@@ -191,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if url.path == "/dns-query":
+            return self._doh(body)
         if url.path.startswith("/qs/"):
             # a NetBrain session token, taken from the query
             tok = parse_qs(url.query).get("token", [None])[0]
@@ -224,6 +227,25 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = \
         lambda self: self._handle()
+
+    def _doh(self, q):
+        """DNS over HTTPS (RFC 8484, POST): every name is 127.0.0.1."""
+        if len(q) < 17:
+            return self._send(400, {"error": "short DNS message"})
+        i = 12
+        while i < len(q) and q[i]:
+            i += q[i] + 1
+        qtype = int.from_bytes(q[i + 1:i + 3], "big")
+        question = q[12:i + 5]
+        answer = b""
+        if qtype == 1:
+            answer = (b"\xc0\x0c" + (1).to_bytes(2, "big") + (1).to_bytes(2, "big")
+                      + (60).to_bytes(4, "big") + (4).to_bytes(2, "big")
+                      + bytes([127, 0, 0, 1]))
+        head = (q[:2] + b"\x81\x80" + (1).to_bytes(2, "big")
+                + (1 if answer else 0).to_bytes(2, "big") + b"\x00\x00\x00\x00")
+        return self._send(200, raw=head + question + answer,
+                          ctype="application/dns-message")
 
     def _control(self, url, st):
         q = parse_qs(url.query)
