@@ -27,6 +27,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+EXPORT CURL *curl_easy_init(void);
 EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...);
 EXPORT CURLcode curl_easy_perform(CURL *h);
 EXPORT void curl_easy_reset(CURL *h);
@@ -43,7 +44,7 @@ EXPORT CURLMcode curl_multi_cleanup(CURLM *m);
 EXPORT void *dlopen(const char *file, int mode);
 
 static void *const hooks[] = {
-	(void *)curl_easy_setopt, (void *)curl_easy_perform,
+	(void *)curl_easy_init, (void *)curl_easy_setopt, (void *)curl_easy_perform,
 	(void *)curl_easy_reset, (void *)curl_easy_duphandle,
 	(void *)curl_easy_cleanup, (void *)curl_multi_add_handle,
 	(void *)curl_multi_remove_handle, (void *)curl_multi_perform,
@@ -65,6 +66,23 @@ const struct ts_curl *ts_hook_real(void)
 	if(c)
 		__atomic_store_n(&found, c, __ATOMIC_RELEASE);
 	return c;
+}
+
+/* libcurl makes handles of its own (DNS over HTTPS) and sets their
+   options through the exported setopt, so they get notes; it frees them
+   without curl_easy_cleanup. A handle born at such an address starts
+   with no notes. */
+EXPORT CURL *curl_easy_init(void)
+{
+	const struct ts_curl *c = ts_hook_real();
+	CURL *h;
+
+	if(!c)
+		return NULL;
+	h = c->real_curl_easy_init();
+	if(h)
+		ts_handle_forget(h);
+	return h;
 }
 
 CURLcode ts_hook_setopt(CURL *h, CURLoption opt, va_list ap)
@@ -125,6 +143,7 @@ EXPORT CURL *curl_easy_duphandle(CURL *h)
 		return NULL;
 	dup = c->real_curl_easy_duphandle(h);
 	if(dup) {
+		ts_handle_forget(dup);	/* as for curl_easy_init */
 		ts_handle_dup(h, dup);
 		ts_xfer_dup(h, dup);
 	}
