@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/fork.h"
 #include "util/log.h"
 #include "curl/real.h"
 
@@ -17,6 +18,26 @@ static struct ts_curl table;
 static _Atomic(const struct ts_curl *) resolved;
 static void *const *hook_addrs;
 static int nhooks;
+
+/* The lock is held while libcurl is looked up (a dlopen at worst): a
+   fork waits for that, so the child never inherits it held. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void fork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+}
+
+static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
+					   fork_child, 0 };
 
 void ts_real_set_hooks(void *const *hooks, int n)
 {
@@ -124,6 +145,7 @@ const struct ts_curl *ts_real(void)
 
 	if(r)
 		return r;
+	ts_fork_register(&fork_hooks);
 	pthread_mutex_lock(&lock);
 	r = atomic_load_explicit(&resolved, memory_order_relaxed);
 	if(!r) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/fork.h"
 #include "curl/real.h"
 #include "util/log.h"
 #include "provider/provider.h"
@@ -22,6 +23,26 @@
 static pthread_mutex_t mods_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ts_provider_mod *mods[MAX_MODS];
 static int nmods;
+
+/* Held while a module loads: a fork waits for that, and the child gets
+   the list whole and the lock free. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&mods_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&mods_lock);
+}
+
+static void fork_child(void)
+{
+	pthread_mutex_init(&mods_lock, NULL);
+}
+
+static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
+					   fork_child, 0 };
 
 const char *ts_provider_path(void)
 {
@@ -103,6 +124,7 @@ const struct ts_provider_mod *ts_provider_load(const char *name, char *errbuf,
 		snprintf(errbuf, errlen, "bad provider name '%s'", name);
 		return NULL;
 	}
+	ts_fork_register(&fork_hooks);
 	pthread_mutex_lock(&mods_lock);
 	for(i = 0; i < nmods; i++)
 		if(!strcmp(mods[i]->name, name)) {

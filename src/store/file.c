@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/files.h"
+#include "util/fork.h"
 #include "util/log.h"
 
 struct ts_lease {
@@ -42,6 +43,59 @@ struct fstate {
 	int ok;			/* 0 once a write failed */
 	struct ts_lease *leases;	/* held in this process */
 };
+
+/* Every open state, so that a fork finds their locks. */
+static pthread_mutex_t states_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fstate *states[8];
+
+/* Each state's lock is held for instants: a fork waits for them, and the
+   child starts with them free (f_fork_child then drops the leases). */
+static void fork_prepare(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&states_lock);
+	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if(states[i])
+			pthread_mutex_lock(&states[i]->lock);
+}
+
+static void fork_parent(void)
+{
+	size_t i;
+
+	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if(states[i])
+			pthread_mutex_unlock(&states[i]->lock);
+	pthread_mutex_unlock(&states_lock);
+}
+
+static void fork_child(void)
+{
+	size_t i;
+
+	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if(states[i])
+			pthread_mutex_init(&states[i]->lock, NULL);
+	pthread_mutex_init(&states_lock, NULL);
+}
+
+static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
+					   fork_child, 0 };
+
+static void track(struct fstate *f, struct fstate *gone)
+{
+	size_t i;
+
+	ts_fork_register(&fork_hooks);
+	pthread_mutex_lock(&states_lock);
+	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if(states[i] == gone) {
+			states[i] = f;
+			break;
+		}
+	pthread_mutex_unlock(&states_lock);
+}
 
 static int usable(struct fstate *f)
 {
@@ -112,6 +166,7 @@ static int f_open(const char *where, void **state)
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->ok = 1;
+	track(f, NULL);
 	*state = f;
 	return TS_STORE_OK;
 }
@@ -120,6 +175,7 @@ static void f_close(void *state)
 {
 	struct fstate *f = state;
 
+	track(NULL, f);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -370,7 +426,6 @@ static void f_fork_child(void *state)
 	   shares: the child lets go of its references, so the lock ends
 	   when the parent's holder gives it back. A lease the forking thread
 	   held is released later as usual; the others' threads are gone. */
-	pthread_mutex_init(&f->lock, NULL);
 	for(l = f->leases; l; l = next) {
 		next = l->next;
 		if(l->fd >= 0)
