@@ -72,6 +72,28 @@ start_server() {
 	eval "${name}_PORT=$(cat "$T/$name.port")"
 }
 
+# start_proxy NAME [proxy.py options]: starts the recording HTTP proxy
+# and sets NAME_PORT; what it saw is in $T/NAME.seen, a JSON object a line.
+start_proxy() {
+	name=$1
+	shift
+	rm -f "$T/$name.port"
+	"$PY" "$top_srcdir/tests/servers/proxy.py" --port-file "$T/$name.port" \
+		--log "$T/$name.seen" "$@" >"$T/$name.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$T/$name.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "FATAL: proxy $name did not start"; cat "$T/$name.log"
+			exit 99
+		fi
+		sleep 0.1
+	done
+	touch "$T/$name.seen"
+	eval "${name}_PORT=$(cat "$T/$name.port")"
+}
+
 # Helpers below name a test server by PORT (on 127.0.0.1) or HOST:PORT.
 addr() {
 	case $1 in *:*) echo "$1" ;; *) echo "127.0.0.1:$1" ;; esac

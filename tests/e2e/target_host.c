@@ -5,6 +5,10 @@
  *   target_host curlu URL OTHER   CURLOPT_URL = URL, then CURLOPT_CURLU =
  *                                 OTHER, which libcurl uses instead
  *   target_host port URL PORT     CURLOPT_URL = URL, CURLOPT_PORT = PORT
+ *   target_host unified URL PROXY through the HTTP proxy, with the app's
+ *                                 header "X-App: 1" and
+ *                                 CURLOPT_HEADEROPT = CURLHEADER_UNIFIED
+ *                                 (TLS not verified: a test origin)
  *   target_host doh URL DOHURL    six fresh handles, one after another,
  *                                 each resolving URL's host through
  *                                 DNS-over-HTTPS at DOHURL
@@ -26,8 +30,8 @@ int main(int argc, char **argv)
 	long code = 0;
 
 	if(argc != 4 || (strcmp(argv[1], "curlu") && strcmp(argv[1], "port") &&
-			 strcmp(argv[1], "doh"))) {
-		fprintf(stderr, "usage: target_host curlu|port|doh URL OTHER|PORT|DOHURL\n");
+			 strcmp(argv[1], "doh") && strcmp(argv[1], "unified"))) {
+		fprintf(stderr, "usage: target_host curlu|port|doh|unified URL ARG\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -60,7 +64,16 @@ int main(int argc, char **argv)
 		return bad ? 1 : 0;
 	}
 	h = host_handle(argv[2]);
-	if(!strcmp(argv[1], "curlu")) {
+	if(!strcmp(argv[1], "unified")) {
+		static struct curl_slist one = { (char *)"X-App: 1", NULL };
+
+		curl_easy_setopt(h, CURLOPT_PROXY, argv[3]);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, &one);
+		curl_easy_setopt(h, CURLOPT_HEADEROPT, (long)CURLHEADER_UNIFIED);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	else if(!strcmp(argv[1], "curlu")) {
 		u = curl_url();
 		if(!u || curl_url_set(u, CURLUPART_URL, argv[3], 0) != CURLUE_OK)
 			return 2;
