@@ -370,7 +370,7 @@ static int accept_token(const struct ts_profile *p, struct tokenshim_token *nt,
    refresh, else (or when the refresh is refused) a full login. On success
    the new token replaces the slot's. The caller holds the flight lock, so
    the slot's token changes under no one else. */
-static int obtain(struct ts_profile *p, const char *url, char *errbuf,
+static int obtain(struct ts_profile *p, const struct ts_req *req, char *errbuf,
 		  size_t errlen)
 {
 	const struct tokenshim_provider *pv = p->prov->p;
@@ -381,7 +381,7 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 	time_t now = time(NULL);
 	int rc = TS_EDENIED, refreshed = 0;
 
-	ts_profile_ctx(p, url, &ctx);
+	ts_profile_ctx(p, req, &ctx);
 	if(pv->refresh && (s->tok.token || s->tok.extra)) {
 		rc = pv->refresh(&ctx, ts_services(), &s->tok, &nt, perr);
 		if(rc == TS_OK)
@@ -427,7 +427,7 @@ static int obtain(struct ts_profile *p, const char *url, char *errbuf,
 }
 
 /* Tokens that serve one request only (tickets): never cached. */
-static int one_shot(struct ts_profile *p, const char *url, char **tok,
+static int one_shot(struct ts_profile *p, const struct ts_req *req, char **tok,
 		    size_t *len, char *errbuf, size_t errlen)
 {
 	struct tokenshim_ctx ctx;
@@ -435,7 +435,7 @@ static int one_shot(struct ts_profile *p, const char *url, char **tok,
 	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
 	int rc;
 
-	ts_profile_ctx(p, url, &ctx);
+	ts_profile_ctx(p, req, &ctx);
 	rc = p->prov->p->acquire(&ctx, ts_services(), &nt, perr);
 	if(rc == TS_OK)
 		rc = accept_token(p, &nt, "login", perr, time(NULL));
@@ -517,7 +517,7 @@ static int try_slot(struct ts_profile *p, int stale, char **tok, size_t *len)
 	return rc;
 }
 
-enum ts_result ts_engine_token(struct ts_profile *p, const char *url,
+enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 			       int force, char **tok, size_t *len,
 			       char *errbuf, size_t errlen)
 {
@@ -532,7 +532,7 @@ enum ts_result ts_engine_token(struct ts_profile *p, const char *url,
 		return TS_ECONFIG;
 	}
 	if(p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE)
-		return one_shot(p, url, tok, len, errbuf, errlen);
+		return one_shot(p, req, tok, len, errbuf, errlen);
 	if(!force) {
 		if(try_slot(p, 0, tok, len) >= 0) {
 			ts_debug("profile %s: cached token (%zu chars)", p->name,
@@ -570,7 +570,7 @@ enum ts_result ts_engine_token(struct ts_profile *p, const char *url,
 			goto out;
 		}
 	}
-	rc = obtain(p, url, errbuf, errlen);
+	rc = obtain(p, req, errbuf, errlen);
 	if(rc == TS_OK)
 		rc = try_slot(p, 1, tok, len) >= 0 ? TS_OK : TS_ENOMEM;
 	else if(!force && try_slot(p, 1, tok, len) >= 0) {
@@ -589,7 +589,7 @@ use_old:
 		return TS_OK;
 	}
 	/* it expired meanwhile: wait our turn */
-	return ts_engine_token(p, url, force, tok, len, errbuf, errlen);
+	return ts_engine_token(p, req, force, tok, len, errbuf, errlen);
 }
 
 void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)

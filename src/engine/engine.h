@@ -56,12 +56,12 @@ struct ts_profile *ts_engine_match_url(struct ts_engine *e,
 /* The profile named name, or NULL. */
 struct ts_profile *ts_engine_profile(struct ts_engine *e, const char *name);
 
-/* A fresh token for p, for a request to url (NULL outside a transfer):
+/* A fresh token for p, for the request req (NULL outside a transfer):
    from the profile's slot while it is valid, else renewed or obtained from
    the provider. On TS_OK, *tok is a copy to free with ts_free_secret.
    Otherwise another ts_result, with a one-line message naming the profile
    and the step in errbuf. force skips the cache. */
-enum ts_result ts_engine_token(struct ts_profile *p, const char *url,
+enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 			       int force, char **tok, size_t *len,
 			       char *errbuf, size_t errlen);
 

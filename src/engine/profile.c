@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/profile.h"
 #include "provider/provider.h"
@@ -14,17 +15,24 @@
 /* Keys every profile may set, whatever its provider. */
 static const char *const common_keys[] = {
 	"provider", "match", "url", "header", "cookie", "query", "lifetime",
-	"refresh_ahead", "timeout", "ca_file", "insecure", "on_failure", NULL
+	"refresh_ahead", "timeout", "ca_file", "insecure", "on_failure",
+	"proxy", NULL
 };
 /* Keys [defaults] may set. */
 static const char *const default_keys[] = {
 	"lifetime", "refresh_ahead", "timeout", "ca_file", "insecure",
-	"on_failure", NULL
+	"on_failure", "proxy", NULL
 };
-/* Keys that change how a token is used, not whose token it is. */
+/* Keys that change how a token is used or fetched, not whose token it
+   is. */
 static const char *const not_identity[] = {
 	"match", "header", "cookie", "query", "lifetime", "refresh_ahead",
-	"timeout", "on_failure", "ca_file", "insecure", NULL
+	"timeout", "on_failure", "ca_file", "insecure", "proxy", NULL
+};
+/* The proxy schemes libcurl knows. */
+static const char *const proxy_schemes[] = {
+	"http://", "https://", "socks4://", "socks4a://", "socks5://",
+	"socks5h://", NULL
 };
 
 struct ctx {
@@ -127,16 +135,27 @@ static void set_host(void)
 	ts_services_init(&host);
 }
 
-void ts_profile_ctx(struct ts_profile *p, const char *url,
+void ts_profile_ctx(struct ts_profile *p, const struct ts_req *req,
 		    struct tokenshim_ctx *ctx)
 {
 	pthread_once(&host_once, set_host);
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->profile = p->name;
 	ctx->mod = p->prov;
 	ctx->timeout_ms = p->timeout_ms;
 	ctx->ca_file = p->ca_file;
 	ctx->insecure = p->insecure;
-	ctx->url = url;
+	ctx->url = req ? req->url : NULL;
+	ctx->route.proxytype = -1;
+	if(p->proxy)
+		ctx->route.proxy = p->proxy;
+	else if(req && req->proxy) {
+		ctx->route.proxy = req->proxy;
+		ctx->route.proxytype = req->proxytype;
+		ctx->route.userpwd = req->proxyuserpwd;
+		ctx->route.noproxy = req->noproxy;
+		ctx->route.cainfo = req->proxy_cainfo;
+	}
 	ctx->owner = p;
 }
 
@@ -251,6 +270,24 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 		}
 		else if(!strcmp(kv->key, "ca_file"))
 			p->ca_file = kv->value;
+		else if(!strcmp(kv->key, "proxy")) {
+			const char *const *sch;
+
+			for(sch = proxy_schemes; *sch; sch++)
+				if(!strncasecmp(kv->value, *sch, strlen(*sch)) &&
+				   kv->value[strlen(*sch)])
+					break;
+			if(!strcmp(kv->value, "none"))
+				p->proxy = "";
+			else if(*sch)
+				p->proxy = kv->value;
+			else {
+				problem(c, kv->line,
+					"profile %s: proxy must be none or an http://, https://, socks4://, socks4a://, socks5:// or socks5h:// URL",
+					p->name);
+				bad = 1;
+			}
+		}
 		else if(in_list(common_keys, kv->key))
 			;	/* provider, url: read where used */
 		else if(!p->prov)

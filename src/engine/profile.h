@@ -38,6 +38,8 @@ struct ts_profile {
 	const char *ca_file;	/* points into kv */
 	int insecure;
 	int on_failure_pass;
+	const char *proxy;	/* the proxy key: a URL, "" for none; NULL:
+				   the way the app's request goes */
 
 	struct ts_slot *slot;	/* the engine's token state */
 	struct ts_config *cfg;	/* the config it belongs to */
@@ -76,9 +78,23 @@ struct ts_profile *ts_config_profile(const struct ts_config *cfg,
    with one identity share one token. Returns 0, or -1 out of memory. */
 int ts_profile_identity(const struct ts_profile *p, struct ts_buf *id);
 
-/* What a provider call for p runs in (url: the request's, or NULL). */
+/* The app's request a token is for. */
+struct ts_req {
+	const char *url;	/* where it goes */
+	/* the app's way out (CURLOPT_PROXY, PROXYTYPE, PROXYUSERPWD,
+	   NOPROXY, PROXY_CAINFO), which the login takes too; proxy NULL:
+	   the app set none */
+	const char *proxy;
+	long proxytype;		/* -1: unset */
+	const char *proxyuserpwd;
+	const char *noproxy;
+	const char *proxy_cainfo;
+};
+
+/* What a provider call for p runs in, for req (NULL outside a
+   transfer): the profile's proxy key first, else the app's way out. */
 struct tokenshim_ctx;
-void ts_profile_ctx(struct ts_profile *p, const char *url,
+void ts_profile_ctx(struct ts_profile *p, const struct ts_req *req,
 		    struct tokenshim_ctx *ctx);
 
 /* How a provider gets another profile's token (the portal needs

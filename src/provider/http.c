@@ -79,6 +79,17 @@ static CURLcode attempt(const struct ts_curl *c, const struct ts_http_opts *o,
 		c->real_curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if(o->ca_file)
 		c->real_curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	/* the way out the app's request takes, or the profile's */
+	if(o->route.proxy)
+		c->real_curl_easy_setopt(h, CURLOPT_PROXY, o->route.proxy);
+	if(o->route.proxytype >= 0)
+		c->real_curl_easy_setopt(h, CURLOPT_PROXYTYPE, o->route.proxytype);
+	if(o->route.userpwd)
+		c->real_curl_easy_setopt(h, CURLOPT_PROXYUSERPWD, o->route.userpwd);
+	if(o->route.noproxy)
+		c->real_curl_easy_setopt(h, CURLOPT_NOPROXY, o->route.noproxy);
+	if(o->route.cainfo)
+		c->real_curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, o->route.cainfo);
 	if(o->insecure) {
 		c->real_curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		c->real_curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

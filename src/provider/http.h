@@ -7,10 +7,21 @@
 
 #include "tokenshim_provider.h"
 
+/* The way out to a login server. */
+struct ts_route {
+	const char *proxy;	/* CURLOPT_PROXY; "" for none at all; NULL:
+				   libcurl's default (the environment) */
+	long proxytype;		/* CURLOPT_PROXYTYPE; -1: unset */
+	const char *userpwd;	/* CURLOPT_PROXYUSERPWD, or NULL */
+	const char *noproxy;	/* CURLOPT_NOPROXY, or NULL */
+	const char *cainfo;	/* CURLOPT_PROXY_CAINFO, or NULL */
+};
+
 struct ts_http_opts {
 	long timeout_ms;	/* the whole exchange, retries included */
 	const char *ca_file;
 	int insecure;
+	struct ts_route route;
 };
 
 /* Performs req. A 5xx answer or a failed connection is retried up to twice

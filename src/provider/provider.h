@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "provider/http.h"
 #include "tokenshim_provider.h"
 
 struct ts_provider_mod {
@@ -36,6 +37,7 @@ struct tokenshim_ctx {
 	const char *ca_file;			/* or NULL */
 	int insecure;
 	const char *url;	/* the request's URL, or NULL */
+	struct ts_route route;	/* how logins go out */
 	void *owner;		/* the engine's profile, for the callbacks */
 };
 

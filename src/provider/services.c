@@ -95,6 +95,7 @@ static int svc_http(tokenshim_ctx *ctx, const struct tokenshim_http_req *req,
 	o.timeout_ms = ctx->timeout_ms;
 	o.ca_file = ctx->ca_file;
 	o.insecure = ctx->insecure;
+	o.route = ctx->route;
 	ts_debug("profile %s: %s %s", ctx->profile, req->method, req->url);
 	return ts_http(&o, req, resp, errbuf);
 }

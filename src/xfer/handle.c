@@ -49,14 +49,27 @@ int ts_handle_tracks(CURLoption opt)
 	       opt == CURLOPT_HTTPGET || opt == CURLOPT_USERPWD ||
 	       opt == CURLOPT_USERNAME || opt == CURLOPT_XOAUTH2_BEARER ||
 	       opt == CURLOPT_CURLU || opt == CURLOPT_PORT ||
-	       opt == CURLOPT_PATH_AS_IS;
+	       opt == CURLOPT_PATH_AS_IS || opt == CURLOPT_PROXY ||
+	       opt == CURLOPT_PROXYTYPE || opt == CURLOPT_PROXYUSERPWD ||
+	       opt == CURLOPT_NOPROXY || opt == CURLOPT_PROXY_CAINFO ||
+	       opt == CURLOPT_HEADEROPT || opt == CURLOPT_PROXYHEADER;
 }
 
 struct ts_handle *ts_handle_get(CURL *h, int create)
 {
-	if(create)
-		ts_fork_register(&fork_hooks);
-	return ts_ptrmap_get(&handles, h, create ? sizeof(struct ts_handle) : 0);
+	struct ts_handle *s;
+
+	if(!create)
+		return ts_ptrmap_get(&handles, h, 0);
+	ts_fork_register(&fork_hooks);
+	s = ts_ptrmap_get(&handles, h, sizeof(*s));
+	if(s && !s->born) {
+		/* a new record: what libcurl leaves unset */
+		s->born = 1;
+		s->proxytype = -1;
+		s->headeropt = -1;
+	}
+	return s;
 }
 
 static void clear(struct ts_handle *s)
@@ -83,6 +96,14 @@ static void clear(struct ts_handle *s)
 	s->curlu = NULL;
 	s->port = 0;
 	s->path_as_is = 0;
+	free(s->proxy);
+	ts_free_secret(&s->proxyuserpwd);
+	free(s->noproxy);
+	free(s->proxy_cainfo);
+	s->proxy = s->noproxy = s->proxy_cainfo = NULL;
+	s->proxytype = -1;
+	s->headeropt = -1;
+	s->proxyheaders = NULL;
 }
 
 void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
@@ -170,6 +191,35 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 	case CURLOPT_CURLU:
 		s->curlu = (CURLU *)value;
 		break;
+	case CURLOPT_PROXY:
+		copy = value ? strdup(value) : NULL;
+		free(s->proxy);
+		s->proxy = copy;
+		break;
+	case CURLOPT_PROXYUSERPWD:
+		copy = value ? strdup(value) : NULL;
+		ts_free_secret(&s->proxyuserpwd);
+		s->proxyuserpwd = copy;
+		break;
+	case CURLOPT_NOPROXY:
+		copy = value ? strdup(value) : NULL;
+		free(s->noproxy);
+		s->noproxy = copy;
+		break;
+	case CURLOPT_PROXY_CAINFO:
+		copy = value ? strdup(value) : NULL;
+		free(s->proxy_cainfo);
+		s->proxy_cainfo = copy;
+		break;
+	case CURLOPT_PROXYTYPE:
+		s->proxytype = lvalue;
+		break;
+	case CURLOPT_HEADEROPT:
+		s->headeropt = lvalue;
+		break;
+	case CURLOPT_PROXYHEADER:
+		s->proxyheaders = (struct curl_slist *)value;
+		break;
 	case CURLOPT_PORT:
 		s->port = lvalue;
 		break;
@@ -255,6 +305,13 @@ void ts_handle_dup(CURL *from, CURL *to)
 	t->curlu = f->curlu;
 	t->port = f->port;
 	t->path_as_is = f->path_as_is;
+	t->proxy = f->proxy ? strdup(f->proxy) : NULL;
+	t->proxyuserpwd = f->proxyuserpwd ? strdup(f->proxyuserpwd) : NULL;
+	t->noproxy = f->noproxy ? strdup(f->noproxy) : NULL;
+	t->proxy_cainfo = f->proxy_cainfo ? strdup(f->proxy_cainfo) : NULL;
+	t->proxytype = f->proxytype;
+	t->headeropt = f->headeropt;
+	t->proxyheaders = f->proxyheaders;
 	t->cookie = f->cookie ? strdup(f->cookie) : NULL;
 	/* libcurl's duphandle shares the app's list pointer, and so do we */
 	t->headers = f->headers;

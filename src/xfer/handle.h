@@ -42,6 +42,15 @@ struct ts_handle {
 	CURLU *curlu;			/* CURLOPT_CURLU, the app's */
 	long port;			/* CURLOPT_PORT */
 	int path_as_is;			/* CURLOPT_PATH_AS_IS */
+	/* the app's way out, which logins take too */
+	char *proxy;			/* CURLOPT_PROXY, copied */
+	long proxytype;			/* CURLOPT_PROXYTYPE; -1: unset */
+	char *proxyuserpwd;		/* CURLOPT_PROXYUSERPWD, copied (wiped) */
+	char *noproxy;			/* CURLOPT_NOPROXY, copied */
+	char *proxy_cainfo;		/* CURLOPT_PROXY_CAINFO, copied */
+	long headeropt;			/* CURLOPT_HEADEROPT; -1: unset */
+	struct curl_slist *proxyheaders;	/* CURLOPT_PROXYHEADER, the app's */
+	int born;			/* the defaults above are set */
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_multi *held;		/* the multi holding its message */
 	struct ts_xfer *xfer;		/* our transfer under way on it */

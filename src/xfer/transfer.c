@@ -65,6 +65,7 @@ struct ts_xfer {
 	struct curl_slist *without;	/* the app's headers plus "Name:" */
 	const char *cookie;		/* the app's cookie plus the token */
 	int cookie_hdr;			/* ... in the app's Cookie: header */
+	int unified;			/* the app's HEADEROPT made separate */
 	int carrying;			/* the hop being sent has the token */
 	int guarded;			/* on_prereq is installed */
 	int wrapped;			/* on_write and on_header are */
@@ -127,6 +128,15 @@ static int inject(struct ts_xfer *in, const char *value)
 			return -1;
 		c->real_curl_easy_setopt(in->h, CURLOPT_URL, in->url);
 		break;
+	}
+	/* With CURLHEADER_UNIFIED libcurl sends the header list to a proxy
+	   as well, in a CONNECT: the token goes to the origin only, and the
+	   proxy still gets the app's own headers, as the app asked. */
+	if(in->with && hs && hs->headeropt == CURLHEADER_UNIFIED && !in->unified) {
+		c->real_curl_easy_setopt(in->h, CURLOPT_HEADEROPT,
+					 (long)CURLHEADER_SEPARATE);
+		c->real_curl_easy_setopt(in->h, CURLOPT_PROXYHEADER, hs->headers);
+		in->unified = 1;
 	}
 	in->carrying = 1;
 	in->hops = 0;
@@ -411,7 +421,14 @@ static int get_token(struct ts_xfer *in, char *err, size_t errlen)
 	size_t len = 0;
 	int rc;
 
-	rc = ts_engine_token(in->p, in->app_url, 0, &tok, &len, err, errlen);
+	struct ts_handle *hs = in->hs;
+	struct ts_req req = { in->app_url, hs ? hs->proxy : NULL,
+			      hs ? hs->proxytype : -1,
+			      hs ? hs->proxyuserpwd : NULL,
+			      hs ? hs->noproxy : NULL,
+			      hs ? hs->proxy_cainfo : NULL };
+
+	rc = ts_engine_token(in->p, &req, 0, &tok, &len, err, errlen);
 	if(rc == TS_OK) {
 		in->tok = tok;
 		in->tok_len = len;
@@ -641,6 +658,11 @@ static void restore(struct ts_xfer *in, CURL *h)
 	}
 	if(in->referer_set)
 		c->real_curl_easy_setopt(h, CURLOPT_REFERER, hs ? hs->referer : NULL);
+	if(in->unified) {
+		c->real_curl_easy_setopt(h, CURLOPT_HEADEROPT,
+					 (long)CURLHEADER_UNIFIED);
+		c->real_curl_easy_setopt(h, CURLOPT_PROXYHEADER, hs->proxyheaders);
+	}
 	if(in->failed) {
 		c->real_curl_easy_setopt(h, CURLOPT_URL, app_url);
 		return;

@@ -108,7 +108,6 @@ static int play(const char *profile, long status, const char *ctype,
 	struct tokenshim_ctx ctx;
 
 	ts_profile_ctx(p, NULL, &ctx);
-
 	memset(&wire, 0, sizeof(wire));
 	wire.status = status;
 	wire.ctype = ctype;
@@ -192,10 +191,10 @@ static void test_resolve(void)
 	struct tokenshim_token t;
 	struct ts_profile *p = ts_config_profile(&cfg, "rs");
 	struct tokenshim_ctx ctx;
-
-	ts_profile_ctx(p, NULL, &ctx);
 	char err[TOKENSHIM_ERRBUF_SIZE];
 	time_t now = time(NULL);
+
+	ts_profile_ctx(p, NULL, &ctx);
 
 	CU_ASSERT(play("rs", 200, JSON,
 		       "{\"access_token\":\"A\",\"token_type\":\"bearer\","
@@ -325,11 +324,12 @@ static void test_oauth2(void)
 static void test_portal(void)
 {
 	struct ts_profile *p = ts_config_profile(&cfg, "portal");
+	struct ts_req req = { "https://nb/portal/list", NULL, -1, NULL, NULL, NULL };
 	struct tokenshim_ctx ctx;
-
-	ts_profile_ctx(p, "https://nb/portal/list", &ctx);
 	struct tokenshim_token t = {0};
 	char err[TOKENSHIM_ERRBUF_SIZE];
+
+	ts_profile_ctx(p, &req, &ctx);
 
 	/* tickets are used once: never cached */
 	CU_ASSERT(p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE);
