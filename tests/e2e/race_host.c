@@ -6,6 +6,8 @@
  *
  * Prints one line per URL, in order: its HTTP status, or "error: ..."
  * when the transfer failed. Exits 0 when every request got a 200.
+ * With HOST_STACK_KB set, each thread gets a stack of that size (musl's
+ * default is 128 KiB), so that the request path is run on a small one.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -49,9 +51,23 @@ int main(int argc, char **argv)
 	if(!r)
 		return 2;
 	pthread_barrier_init(&go, NULL, (unsigned)n);
-	for(i = 0; i < n; i++) {
-		r[i].url = argv[i + 1];
-		pthread_create(&r[i].tid, NULL, run, &r[i]);
+	{
+		pthread_attr_t attr;
+		const char *kb = getenv("HOST_STACK_KB");
+
+		pthread_attr_init(&attr);
+		if(kb && pthread_attr_setstacksize(&attr, (size_t)atol(kb) * 1024)) {
+			fprintf(stderr, "race_host: bad HOST_STACK_KB %s\n", kb);
+			return 2;
+		}
+		for(i = 0; i < n; i++) {
+			r[i].url = argv[i + 1];
+			if(pthread_create(&r[i].tid, &attr, run, &r[i])) {
+				fprintf(stderr, "race_host: cannot start a thread\n");
+				return 2;
+			}
+		}
+		pthread_attr_destroy(&attr);
 	}
 	for(i = 0; i < n; i++)
 		pthread_join(r[i].tid, NULL);

@@ -38,6 +38,17 @@ done
 expect_eq "8 threads refused at once: all 200, one login, in each of 5 rounds" \
 	"$rounds" "200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 200200200200200200200200/1 "
 expect_eq "still nothing on stderr" "$(cat "$T/err")" ""
+# the whole request path, from reading the config to writing the store,
+# on a 64 KiB thread stack (half musl's default); the sanitizers' own
+# frames need more
+kb=64
+[ "${SANITIZERS:-no}" = no ] || kb=256
+new_cache
+out=$(HOST_STACK_KB=$kb "$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/race_host" \
+	"$API/V1/Other?stack=1" 2>>"$T/err")
+expect_eq "a first request on a ${kb} KiB thread stack: config, login, store, answer" "$out" 200
+expect_match "it carried a token" "$(received $P "/ServicesAPI/API/V1/Other?stack=1" token)" '^[0-9a-f-]{36}$'
+expect_eq "and was stored for the next process" "$(ls "$TOKENSHIM_CACHE_DIR" | grep -vc '\.lock$')" 1
 if [ "${SANITIZERS:-no}" = thread ]; then
 	races=$(cat "$T"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 	expect_eq "ThreadSanitizer: 0 reports" "$races" 0
