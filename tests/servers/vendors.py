@@ -14,6 +14,7 @@ and records what it received so that tests can assert on the wire:
   POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
   ?delay=SECONDS on any other request: the answer waits that long
   ?answer=TEXT on any other request: a 200 with TEXT as its body
+  ?refuse=1 on any other request: a 401, whatever the token
   ?redirect_to=URL: a 302 to URL
   ?redirect_keep=URL: a 301 to URL with the rest of the query, as it came
   /qs/...   needs a NetBrain token in the query (?token=X)
@@ -192,6 +193,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if parse_qs(url.query).get("refuse"):
+            # a URL that refuses every token, as some endpoints do
+            with st.lock:
+                st.stats["rejected"] += 1
+            return self._send(401, {"statusCode": 795005,
+                                    "statusDescription": "Invalid token."})
         if url.path == "/dns-query":
             return self._doh(body)
         if url.path.startswith("/qs/"):
@@ -251,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         q = parse_qs(url.query)
         with st.lock:
             if url.path == "/_ts/stats":
-                return self._send(200, dict(st.stats))
+                return self._send(200, dict(st.stats, sessions=len(st.tokens)))
             if url.path == "/_ts/requests":
                 return self._send(200, list(st.requests))
             if url.path == "/_ts/expire":
