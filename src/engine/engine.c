@@ -28,6 +28,9 @@ struct ts_slot {
 	char *refused;		/* the token a server refused last: never
 				   taken back from the store */
 	size_t refused_len;
+	time_t storm_until;	/* a replacement was refused too: until then
+				   a refusal there gets no new login */
+	uint64_t storm_key;	/* where: see storm_key() */
 	struct ts_store_ref ref;	/* its entry in the store */
 };
 
@@ -257,6 +260,8 @@ static void to_entry(const struct ts_slot *s, struct ts_store_entry *e)
 	e->life = s->life;
 	e->logins = s->logins;
 	e->refreshes = s->refreshes;
+	e->storm_until = s->storm_until;
+	e->storm_key = s->storm_key;
 	e->gen = s->gen;
 }
 
@@ -338,6 +343,10 @@ static int adopt(struct ts_profile *p)
 	s->saved_expiry = e.expires_at;
 	s->logins = e.logins;
 	s->refreshes = e.refreshes;
+	if(e.storm_until > s->storm_until) {
+		s->storm_until = e.storm_until;
+		s->storm_key = e.storm_key;
+	}
 	have = s->tok.token != NULL;
 	pthread_mutex_unlock(&s->lock);
 	ts_store_entry_clear(&e);
@@ -592,16 +601,20 @@ use_old:
 	return ts_engine_token(p, req, force, tok, len, errbuf, errlen);
 }
 
-void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
+/* Forgets tok here and in the store, where it is still the current token.
+   Returns 1 when it was current anywhere. */
+static int forget(struct ts_profile *p, const char *tok, size_t len)
 {
 	struct ts_slot *s = p->slot;
 	struct ts_store_entry e;
+	int was = 0;
 
 	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
-		return;
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	if(s->tok.token && s->tok.token_len == len &&
 	   !memcmp(s->tok.token, tok, len)) {
+		was = 1;
 		/* keep the refresh state: a refresh may still work */
 		ts_free_secret((char **)&s->tok.token);
 		s->tok.token_len = 0;
@@ -622,15 +635,104 @@ void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
 	/* the entry goes only while it still holds the refused token: the
 	   compare-and-set keeps a replacement written meanwhile */
 	if(ts_store_get(&s->ref, &e) != TS_STORE_OK)
-		return;
+		return was;
 	if(e.token_len == len && !memcmp(e.token, tok, len) &&
 	   ts_store_remove(&s->ref, e.gen) == TS_STORE_OK) {
+		was = 1;
 		pthread_mutex_lock(&s->lock);
 		if(s->gen == e.gen)
 			s->gen = 0;
 		pthread_mutex_unlock(&s->lock);
 	}
 	ts_store_entry_clear(&e);
+	return was;
+}
+
+void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
+{
+	forget(p, tok, len);
+}
+
+void ts_engine_refused(struct ts_profile *p, const char *tok, size_t len)
+{
+	struct tokenshim_token old = {0};
+	struct tokenshim_ctx ctx;
+	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+
+	/* whoever forgets it releases it: once, however many saw it fail */
+	if(!forget(p, tok, len) || !p->prov->p->release)
+		return;
+	old.token = tok;
+	old.token_len = len;
+	ts_profile_ctx(p, NULL, &ctx);
+	if(p->prov->p->release(&ctx, ts_services(), &old, perr) != TS_OK)
+		ts_debug("profile %s: releasing the refused token: %s", p->name,
+			 perr[0] ? perr : "failed");
+	else
+		ts_debug("profile %s: the refused token was released", p->name);
+}
+
+/* How long a refused replacement keeps refusals from causing logins. */
+#define STORM_S 10
+
+/* Names a refusing URL by its scheme, host, port and path (FNV-1a): the
+   query varies from request to request, the endpoint does not. 0 for
+   a URL that cannot be read. */
+static uint64_t storm_key(const char *url)
+{
+	uint64_t h = 14695981039346656037ULL;
+	struct ts_url u;
+	char port[16];
+	const char *parts[4];
+	size_t i;
+
+	if(!url || ts_url_parse(url, &u))
+		return 0;
+	snprintf(port, sizeof(port), "%d", u.port);
+	parts[0] = u.scheme;
+	parts[1] = u.host;
+	parts[2] = port;
+	parts[3] = u.path;
+	for(i = 0; i < 4; i++) {
+		const unsigned char *c;
+
+		for(c = (const unsigned char *)parts[i]; *c; c++)
+			h = (h ^ *c) * 1099511628211ULL;
+		h = (h ^ '/') * 1099511628211ULL;
+	}
+	ts_url_free(&u);
+	return h ? h : 1;
+}
+
+int ts_engine_storming(struct ts_profile *p, const char *url)
+{
+	struct ts_slot *s = p->slot;
+	uint64_t key = storm_key(url);
+	int storming;
+
+	if(!s || !p->prov || !key)
+		return 0;
+	adopt(p);	/* another process may have seen it */
+	pthread_mutex_lock(&s->lock);
+	storming = time(NULL) < s->storm_until && s->storm_key == key;
+	pthread_mutex_unlock(&s->lock);
+	return storming;
+}
+
+void ts_engine_storm(struct ts_profile *p, const char *url)
+{
+	struct ts_slot *s = p->slot;
+	uint64_t key = storm_key(url);
+
+	if(!s || !p->prov || !key)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->storm_until = time(NULL) + STORM_S;
+	s->storm_key = key;
+	pthread_mutex_unlock(&s->lock);
+	ts_log("profile %s: the server refused a new token too; refusals there "
+	       "get no new login for %d s", p->name, STORM_S);
+	save(p);
 }
 
 void ts_engine_status(struct ts_profile *p, struct ts_status *st)

@@ -73,6 +73,20 @@ int ts_token_ok(const char *tok, size_t len);
    have replaced it already. */
 void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len);
 
+/* A server refused tok: forgets it as ts_engine_invalidate does and,
+   when it was still current, releases it upstream (where the provider
+   can) before anyone fetches its replacement, so that sessions do not
+   pile up. */
+void ts_engine_refused(struct ts_profile *p, const char *tok, size_t len);
+/* Non-zero while refusals of p's token at url must not cause logins: a
+   replacement was refused there too, less than 10 s ago, in any process
+   (an endpoint that refuses every token). Those requests get the
+   server's 401; refusals elsewhere are answered as usual. */
+int ts_engine_storming(struct ts_profile *p, const char *url);
+/* A fresh replacement was refused at url too: starts those 10 s there,
+   for every process of the store. */
+void ts_engine_storm(struct ts_profile *p, const char *url);
+
 /* Records a successful use of p's token: for providers whose tokens slide
    (each use extends them), the expiry moves to now + the token's life. */
 void ts_engine_touch(struct ts_profile *p);

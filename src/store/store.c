@@ -23,7 +23,8 @@ struct ts_store {
 
 /* The plaintext's fixed part. */
 struct head {
-	int64_t expires_at, obtained, life;
+	int64_t expires_at, obtained, life, storm_until;
+	uint64_t storm_key;
 	uint32_t logins, refreshes, token_len, extra_len;
 };
 
@@ -151,6 +152,8 @@ int ts_store_get(const struct ts_store_ref *r, struct ts_store_entry *e)
 	e->life = (long)h.life;
 	e->logins = h.logins;
 	e->refreshes = h.refreshes;
+	e->storm_until = (time_t)h.storm_until;
+	e->storm_key = h.storm_key;
 	e->gen = ts_blob_gen(b.p, b.len);
 	rc = TS_STORE_OK;
 out:
@@ -180,6 +183,8 @@ int ts_store_put(const struct ts_store_ref *r, struct ts_store_entry *e)
 	h.life = e->life;
 	h.logins = e->logins;
 	h.refreshes = e->refreshes;
+	h.storm_until = e->storm_until;
+	h.storm_key = e->storm_key;
 	h.token_len = (uint32_t)e->token_len;
 	h.extra_len = (uint32_t)e->extra_len;
 	memcpy(plain, &h, sizeof(h));

@@ -128,6 +128,9 @@ struct ts_store_entry {
 	long life;
 	unsigned logins;
 	unsigned refreshes;
+	time_t storm_until;	/* refusals at the URL storm_key names are
+				   not answered with logins until then */
+	uint64_t storm_key;
 	uint64_t gen;		/* the generation it was read at (0: none) */
 };
 

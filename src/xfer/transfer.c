@@ -79,6 +79,9 @@ struct ts_xfer {
 	int at_status;			/* the next bytes start a response */
 	int swallow;			/* hide this response: it gets replayed */
 	int refused;			/* refused, and not replayed */
+	int replayed;			/* this attempt is the replay */
+	int storm;			/* the replay was refused too */
+	char *storm_url;		/* ... at this URL */
 	/* Interim (1xx) responses reach the app before anyone knows whether
 	   the final one is a 401 to hide. The app has seen them once; on the
 	   replay their twins are dropped, so it sees them once in all. */
@@ -222,6 +225,17 @@ int ts_xfer_header_end(const char *b, size_t len)
 	       (len == 1 && b[0] == '\n');
 }
 
+/* The URL the response at hand answers: the hop's, as libcurl has it. */
+static const char *response_url(struct ts_xfer *in)
+{
+	char *url = NULL;
+
+	if(in->c->real_curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url) !=
+	   CURLE_OK || !url)
+		return in->app_url;
+	return url;
+}
+
 /* Looks at the first bytes of each response: a 401 to a request that
    carried the token is hidden from the app and replayed, once, when the
    body can be sent again. */
@@ -240,8 +254,24 @@ static void status_line(struct ts_xfer *in, const char *b, size_t len)
 		return;
 	}
 	in->at_status = 0;
-	if(code != 401 || !in->carrying || !in->may_replay)
+	if(code != 401 || !in->carrying)
 		return;
+	if(!in->may_replay) {
+		/* the replacement was refused too: a URL that refuses every
+		   token, which must not cost a login per request */
+		if(in->replayed && !in->storm) {
+			in->storm = 1;
+			free(in->storm_url);
+			in->storm_url = strdup(response_url(in));
+		}
+		return;
+	}
+	if(ts_engine_storming(in->p, response_url(in))) {
+		ts_debug("profile %s: refused (HTTP 401) while such refusals get no "
+			 "new login; the app gets the 401", in->p->name);
+		in->may_replay = 0;
+		return;
+	}
 	if(!rewind_body(in)) {
 		ts_log("profile %s: the server refused the token (HTTP 401), but the "
 		       "request body cannot be sent again; not replaying it",
@@ -453,7 +483,8 @@ static void release(struct ts_xfer *in)
 		in->hs->xfer = NULL;
 	free(in->app_url);
 	free(in->why);
-	in->app_url = in->why = NULL;
+	free(in->storm_url);
+	in->app_url = in->why = in->storm_url = NULL;
 }
 
 /* Matches h's URL to a profile, gets its token and injects it. XF_PASS: h
@@ -608,6 +639,7 @@ static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
 	int rc;
 
 	in->may_replay = 0;
+	in->replayed = 1;
 	ts_debug("profile %s: token refused (HTTP 401); replaying with a new one",
 		 in->p->name);
 	/* the replay goes where the app now says (a URL set while in a
@@ -620,7 +652,7 @@ static CURLcode again(struct ts_xfer *in, char *err, size_t errlen)
 			in->app_url = now;
 		}
 	}
-	ts_engine_invalidate(in->p, in->tok, in->tok_len);
+	ts_engine_refused(in->p, in->tok, in->tok_len);
 	drop_injection(in);
 	rc = get_token(in, err, errlen);
 	if(rc != TS_OK) {
@@ -693,7 +725,9 @@ static void end(struct ts_xfer *in, CURLcode result)
 	long code = 0;
 
 	if(in->refused)
-		ts_engine_invalidate(in->p, in->tok, in->tok_len);
+		ts_engine_refused(in->p, in->tok, in->tok_len);
+	else if(in->storm)
+		ts_engine_storm(in->p, in->storm_url);
 	else if(result == CURLE_OK && in->carrying &&
 		in->c->real_curl_easy_getinfo(in->h, CURLINFO_RESPONSE_CODE,
 					      &code) == CURLE_OK &&

@@ -17,18 +17,21 @@ code=$(run "$API/V1/Other?warm=1")
 expect_eq "a first request logs in" "$code:$(counter $P logins)" "200:1"
 codes=""
 for i in 1 2 3 4 5 6; do
-	codes="$codes$(run "$API/V1/Other?refuse=1&n=$i") "
+	codes="$codes$(run "$API/V1/Locked?refuse=1&n=$i") "
 done
 expect_eq "six processes at a URL that refuses every token: six 401s" "$codes" \
 	"401 401 401 401 401 401 "
-expect_eq "the requests were all made" "$(received $P "/ServicesAPI/API/V1/Other?refuse=1" token | wc -l)" 7
+expect_eq "the requests were all made" "$(received $P "/ServicesAPI/API/V1/Locked?refuse=1" token | wc -l)" 7
 expect_eq "one replacement login for all of them" "$(counter $P logins)" 2
 expect_eq "the refused token was released upstream first" "$(counter $P releases)" 1
 expect_eq "so the user holds one session" "$(counter $P sessions)" 1
 code=$(run "$API/V1/Other?after=1")
 expect_eq "the token still works elsewhere, with no login" "$code:$(counter $P logins)" "200:2"
 
-# a token that went stale is replaced at once, even right after a storm
+# the same endpoint, another query: still no login
+code=$(run "$API/V1/Locked?refuse=1&other=query")
+expect_eq "the refusing endpoint with another query: a 401, no login" "$code:$(counter $P logins)" "401:2"
+# a token that went stale elsewhere is replaced at once, even right after
 ctl $P /_ts/expire
 code=$(run "$API/V1/Other?stale=1")
 expect_eq "a stale token: replaced with one invisible replay" "$code:$(counter $P logins)" "200:3"
