@@ -99,5 +99,10 @@ expect_eq "--oauth2-bearer: the app's bearer went out, alone" \
 expect_eq "-u: the app's Basic credentials went out, alone" \
 	"$(received $P "/oauth2-api/cc/mine?by=userpwd" authorization)" "Basic $(printf 'app:pass' | base64)"
 expect_eq "and no login was made for them" "$(counter $P logins)" "$before"
+# ... and -u with --location-trusted keeps them across a redirect
+tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -o /dev/null -u app:pass --location-trusted \
+	"http://localhost:$P/oauth2-api/cc/mine?by=trusted&redirect_to=http://127.0.0.1:$P/oauth2-api/hop"
+expect_eq "-u --location-trusted: the redirected hop has the app's credentials" \
+	"$(received $P "/oauth2-api/hop" authorization)" "Basic $(printf 'app:pass' | base64)"
 
 finish
