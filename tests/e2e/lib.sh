@@ -59,17 +59,7 @@ start_server() {
 	rm -f "$T/$name.port"
 	"$PY" "$top_srcdir/tests/servers/vendors.py" --port-file "$T/$name.port" \
 		"$@" >"$T/$name.log" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while [ ! -s "$T/$name.port" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "FATAL: server $name did not start"; cat "$T/$name.log"
-			exit 99
-		fi
-		sleep 0.1
-	done
-	eval "${name}_PORT=$(cat "$T/$name.port")"
+	await "$name" $!
 }
 
 # start_proxy NAME [proxy.py options]: starts the recording HTTP proxy
@@ -78,20 +68,26 @@ start_proxy() {
 	name=$1
 	shift
 	rm -f "$T/$name.port"
+	: >"$T/$name.seen"
 	"$PY" "$top_srcdir/tests/servers/proxy.py" --port-file "$T/$name.port" \
 		--log "$T/$name.seen" "$@" >"$T/$name.log" 2>&1 &
-	pids="$pids $!"
+	await "$name" $!
+}
+
+# await NAME PID: waits for the server NAME (process PID) to write its
+# port, and sets NAME_PORT.
+await() {
+	pids="$pids $2"
 	i=0
-	while [ ! -s "$T/$name.port" ]; do
+	while [ ! -s "$T/$1.port" ]; do
 		i=$((i + 1))
 		if [ $i -gt 100 ]; then
-			echo "FATAL: proxy $name did not start"; cat "$T/$name.log"
+			echo "FATAL: server $1 did not start"; cat "$T/$1.log"
 			exit 99
 		fi
 		sleep 0.1
 	done
-	touch "$T/$name.seen"
-	eval "${name}_PORT=$(cat "$T/$name.port")"
+	eval "${1}_PORT=$(cat "$T/$1.port")"
 }
 
 # Helpers below name a test server by PORT (on 127.0.0.1) or HOST:PORT.
