@@ -447,16 +447,16 @@ static CURLcode token_failure(int rc)
    that. */
 static int get_token(struct ts_xfer *in, char *err, size_t errlen)
 {
-	char *tok = NULL;
-	size_t len = 0;
-	int rc;
-
 	struct ts_handle *hs = in->hs;
+	/* the login goes out the way the app's request does */
 	struct ts_req req = { in->app_url, hs ? hs->proxy : NULL,
 			      hs ? hs->proxytype : -1,
 			      hs ? hs->proxyuserpwd : NULL,
 			      hs ? hs->noproxy : NULL,
 			      hs ? hs->proxy_cainfo : NULL };
+	char *tok = NULL;
+	size_t len = 0;
+	int rc;
 
 	rc = ts_engine_token(in->p, &req, 0, &tok, &len, err, errlen);
 	if(rc == TS_OK) {
