@@ -19,12 +19,15 @@ int main(void)
 	add_fork_suite();
 	add_json_suite();
 	add_ptrmap_suite();
+	add_files_suite();
+	add_guard_suite();
 	add_config_suite();
 	add_profile_suite();
 	add_placement_suite();
 	add_match_suite();
 	add_engine_suite();
 	add_store_suite();
+	add_seal_suite();
 	add_file_suite();
 	add_loader_suite();
 	add_secret_suite();

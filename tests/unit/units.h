@@ -39,6 +39,9 @@ void add_buf_suite(void);
 void add_fork_suite(void);
 void add_json_suite(void);
 void add_ptrmap_suite(void);
+void add_files_suite(void);
+/* curl/ */
+void add_guard_suite(void);
 /* engine/ */
 void add_config_suite(void);
 void add_profile_suite(void);
@@ -47,6 +50,7 @@ void add_match_suite(void);
 void add_engine_suite(void);
 /* store/ */
 void add_store_suite(void);
+void add_seal_suite(void);
 void add_file_suite(void);
 /* provider/ */
 void add_loader_suite(void);
