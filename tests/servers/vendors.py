@@ -24,6 +24,7 @@ Vendors:
   netbrain  /ServicesAPI/API/V1/Session (POST login, DELETE logout),
             /ServicesAPI/API/V1/Session/CurrentDomain (PUT),
             /ServicesAPI/API/V1/CMDB/... (needs a token and a domain),
+            .../NAME.geojson answers a small GeoJSON dataset (with a token),
             anything else under /ServicesAPI/API/ needs a token.
   resolve   /oauth/token (form; password and rotating refresh_token grants),
             /api/... needs "Authorization: Bearer X".
@@ -67,6 +68,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 NB = "/ServicesAPI/API"
 NB_OK = 790200
 
+
+# a dataset for GDAL's /vsicurl/
+GEOJSON = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "core-sw1"},
+     "geometry": {"type": "Point", "coordinates": [8.5, 47.4]}}]}
 
 class State:
     def __init__(self, args):
@@ -212,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/git/"):
             return self._git(url, body, st)
         if url.path.startswith("/public/"):
+            if url.path.endswith(".geojson"):
+                return self._send(200, GEOJSON, ctype="application/geo+json")
             return self._send(200, {"public": True})
         low = url.path.lower()
         if url.path == NB + "/V1/portal-auth-ticket":
@@ -349,6 +357,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.stats["domain_changes"] += 1
             return self._send(200, {"statusCode": NB_OK,
                                     "statusDescription": "Success."})
+        if path.endswith(".geojson"):
+            # a dataset for GDAL's /vsicurl/
+            return self._send(200, GEOJSON, ctype="application/geo+json")
         if path.startswith("/V1/CMDB/"):
             if not sess["domain"]:
                 return self._send(200, {
