@@ -1,6 +1,8 @@
 #!/bin/sh
 # programs.sh: unmodified programs on libcurl, each through its own
-# binding and libcurl flavour: Perl WWW::Curl (easy and multi), Lua-curl,
+# binding and libcurl flavour: curl over HTTP/2 with TLS (easy and -Z,
+# through nghttpx in front of the test server), Perl WWW::Curl (easy and
+# multi), Lua-curl,
 # TclCurl, R's curl (curl_fetch_memory and multi_run), Ruby's curb,
 # cmake's file(DOWNLOAD) and GDAL's /vsicurl/. For each, four things, on
 # what the servers received: the first call succeeds with a token; the
@@ -16,6 +18,32 @@ F="http://127.0.0.2:$far_PORT"
 API="http://localhost:$P/ServicesAPI/API"
 nb_profile nb "http://localhost:$P/ServicesAPI/*" | conf "$T/c.conf"
 C="$top_srcdir/tests/e2e/clients"
+
+# HTTP/2 over TLS: nghttpx terminates it in front of the test server
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+H2=""
+if command -v nghttpx >/dev/null; then
+	H2=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	nghttpx --conf=/dev/null --frontend="127.0.0.1,$H2" --backend="127.0.0.1,$P" \
+		--workers=1 --no-ocsp --errorlog-file="$T/h2.log" "$T/key.pem" "$T/cert.pem" &
+	pids="$pids $!"
+	i=0
+	until env -u LD_PRELOAD "$CURL_BIN" -s -o /dev/null --cacert "$T/cert.pem" "https://localhost:$H2/public/up"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "FATAL: nghttpx did not start"; cat "$T/h2.log"; exit 99; }
+		sleep 0.1
+	done
+	cat >>"$T/c.conf" <<CONF
+[profile h2]
+provider = netbrain
+match = https://localhost:$H2/ServicesAPI/*
+url = https://localhost:$H2/ServicesAPI/API
+username = admin
+password = s3cret
+ca_file = $T/cert.pem
+CONF
+fi
 tok='^[0-9a-f-]{36}$'
 export GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR
 
@@ -24,6 +52,11 @@ client() {
 	name=$1
 	url=$2
 	case $name in
+	curl-h2|curl-h2-Z)
+		# the answer must have come over HTTP/2
+		out=$("$CURL_BIN" -sS --http2 --cacert "$T/cert.pem" -L -o /dev/null \
+			$([ "$name" = curl-h2-Z ] && echo -Z) -w '%{http_version}:%{http_code}' "$url")
+		case $out in 2:*) echo "${out#2:}" ;; *) echo "error: $out" ;; esac ;;
 	perl-easy)	perl "$C/perl_easy.pl" "$url" ;;
 	perl-multi)	perl "$C/perl_multi.pl" "$url" ;;
 	lua)		lua5.2 "$C/lua.lua" "$url" ;;
@@ -39,6 +72,7 @@ client() {
 # is the client there? its interpreter and its binding
 have() {
 	case $1 in
+	curl-h2*)	[ -n "$H2" ] ;;
 	perl-*)	perl -MWWW::Curl::Easy -e 1 2>/dev/null ;;
 	lua)	command -v lua5.2 >/dev/null && lua5.2 -e 'require "curl"' 2>/dev/null ;;
 	tcl)	echo 'package require TclCurl' | tclsh >/dev/null 2>&1 ;;
@@ -50,15 +84,17 @@ have() {
 }
 run() { tsexec -c "$T/c.conf" -- sh -c '. "$0"; client "$1" "$2"' "$T/client.sh" "$@"; }
 # the functions above, for the shell tsexec starts
-{ sed -n '/^client() {/,/^}/p' "$0"; echo "C='$C'; T='$T'"; } >"$T/client.sh"
+{ sed -n '/^client() {/,/^}/p' "$0"; echo "C='$C'; T='$T'; CURL_BIN='$CURL_BIN'"; } >"$T/client.sh"
 
-for c in perl-easy perl-multi lua tcl r-fetch r-multi ruby cmake gdal; do
+for c in curl-h2 curl-h2-Z perl-easy perl-multi lua tcl r-fetch r-multi ruby cmake gdal; do
 	if ! have "$c"; then
 		echo "# skipped $c: not installed on this machine"
 		continue
 	fi
 	# GDAL reads a dataset; the others any answer
 	p=V1/Other; [ "$c" = gdal ] && p=V1/data.geojson
+	API="http://localhost:$P/ServicesAPI/API"
+	case $c in curl-h2*) API="https://localhost:$H2/ServicesAPI/API" ;; esac
 	new_cache
 	before=$(counter $P logins)
 	out=$(run "$c" "$API/$p?c=$c&n=1" 2>"$T/err")
