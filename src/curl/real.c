@@ -38,6 +38,7 @@ static void fork_child(void)
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 void ts_real_set_hooks(void *const *hooks, int n)
 {
@@ -145,7 +146,6 @@ const struct ts_curl *ts_real(void)
 
 	if(r)
 		return r;
-	ts_fork_register(&fork_hooks);
 	pthread_mutex_lock(&lock);
 	r = atomic_load_explicit(&resolved, memory_order_relaxed);
 	if(!r) {

@@ -69,6 +69,7 @@ static void fork_child(void)
 }
 
 static struct ts_fork_hooks fork_hooks = { NULL, NULL, fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 static void load_global(void)
 {
@@ -82,7 +83,6 @@ static void load_global(void)
 			 global.cfg.nprofiles);
 	}
 	free(path);
-	ts_fork_register(&fork_hooks);
 }
 
 struct ts_engine *ts_engine(void)

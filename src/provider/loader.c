@@ -43,6 +43,7 @@ static void fork_child(void)
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 const char *ts_provider_path(void)
 {
@@ -124,7 +125,6 @@ const struct ts_provider_mod *ts_provider_load(const char *name, char *errbuf,
 		snprintf(errbuf, errlen, "bad provider name '%s'", name);
 		return NULL;
 	}
-	ts_fork_register(&fork_hooks);
 	pthread_mutex_lock(&mods_lock);
 	for(i = 0; i < nmods; i++)
 		if(!strcmp(mods[i]->name, name)) {

@@ -82,12 +82,12 @@ static void fork_child(void)
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 static void track(struct fstate *f, struct fstate *gone)
 {
 	size_t i;
 
-	ts_fork_register(&fork_hooks);
 	pthread_mutex_lock(&states_lock);
 	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 		if(states[i] == gone) {

@@ -5,6 +5,7 @@
  * 16-byte tag. The plaintext is never written anywhere.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,46 @@
 
 #include "store/seal.h"
 #include "util/buf.h"
+#include "util/fork.h"
 #include "util/log.h"
 
 #define NONCE 12
 #define TAG 16
+
+/* OpenSSL 3 keeps locks of its own (the random generator's among them)
+   and does nothing about fork: a child forked while another thread was
+   inside RAND_bytes waits for that lock forever. Every call into the
+   crypto library made here holds this lock, and a fork waits for it. */
+static pthread_mutex_t crypto = PTHREAD_MUTEX_INITIALIZER;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&crypto);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&crypto);
+}
+
+static void fork_child(void)
+{
+	pthread_mutex_init(&crypto, NULL);
+}
+
+static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
+					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
+
+static int random_bytes(unsigned char *p, int n)
+{
+	int ok;
+
+	pthread_mutex_lock(&crypto);
+	ok = RAND_bytes(p, n) == 1;
+	pthread_mutex_unlock(&crypto);
+	return ok ? 0 : -1;
+}
 
 static int read_key(struct ts_seal *s, const char *path)
 {
@@ -53,7 +90,7 @@ static int make_key(const char *path)
 	int fd, rc = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if(RAND_bytes(k, sizeof(k)) != 1)
+	if(random_bytes(k, sizeof(k)))
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if(fd >= 0) {
@@ -69,7 +106,9 @@ static int make_key(const char *path)
 
 int ts_seal_load(struct ts_seal *s, const char *path)
 {
-	int rc = read_key(s, path);
+	int rc;
+
+	rc = read_key(s, path);
 
 	if(rc == -1 && (make_key(path) || (rc = read_key(s, path)))) {
 		if(rc == -1)
@@ -92,8 +131,10 @@ void ts_seal_name(const struct ts_seal *s, const void *id, size_t len,
 	unsigned int maclen = 0;
 	int i;
 
+	pthread_mutex_lock(&crypto);
 	SHA256(id, len, aad);
 	HMAC(EVP_sha256(), s->key, sizeof(s->key), id, len, mac, &maclen);
+	pthread_mutex_unlock(&crypto);
 	for(i = 0; i < 32; i++)
 		snprintf(name + 2 * i, 3, "%02x", mac[i]);
 }
@@ -104,11 +145,15 @@ static int gcm(int enc, const struct ts_seal *s, const unsigned char *head,
 	       const unsigned char *aad, const unsigned char *in, int inlen,
 	       unsigned char *out, unsigned char *tag)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *c;
 	int n = 0, m = 0, ok;
 
-	if(!c)
+	pthread_mutex_lock(&crypto);
+	c = EVP_CIPHER_CTX_new();
+	if(!c) {
+		pthread_mutex_unlock(&crypto);
 		return -1;
+	}
 	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) &&
 	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) &&
 	     EVP_CipherInit_ex(c, NULL, NULL, s->key, head + TS_BLOB_HEAD, enc) &&
@@ -119,6 +164,7 @@ static int gcm(int enc, const struct ts_seal *s, const unsigned char *head,
 	     EVP_CipherFinal_ex(c, out + n, &m) &&
 	     (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag));
 	EVP_CIPHER_CTX_free(c);
+	pthread_mutex_unlock(&crypto);
 	return ok ? n + m : -1;
 }
 
@@ -135,7 +181,7 @@ int ts_seal_blob(const struct ts_seal *s, const unsigned char aad[32],
 	memcpy(b, TS_BLOB_MAGIC, 4);
 	for(i = TS_BLOB_HEAD - 1; i >= 4; i--, gen >>= 8)
 		b[i] = (unsigned char)gen;
-	if(RAND_bytes(b + TS_BLOB_HEAD, NONCE) != 1 ||
+	if(random_bytes(b + TS_BLOB_HEAD, NONCE) ||
 	   gcm(1, s, b, aad, plain, (int)len, b + TS_BLOB_HEAD + NONCE,
 	       b + TS_BLOB_HEAD + NONCE + len) != (int)len) {
 		ts_wipe(b, total);

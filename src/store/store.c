@@ -39,6 +39,7 @@ static void fork_child(void)
 }
 
 static struct ts_fork_hooks fork_hooks = { NULL, NULL, fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 static void open_local(void)
 {
@@ -63,7 +64,6 @@ static void open_local(void)
 	}
 	if(ts_seal_load(&local.seal, keypath))
 		goto fail;
-	ts_fork_register(&fork_hooks);
 	local_ok = &local;
 	ts_debug("cache %s", ts_store_where(&local));
 	return;

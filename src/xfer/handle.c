@@ -31,6 +31,7 @@ static void fork_child(void)
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 int ts_handle_tracks(CURLoption opt)
 {
@@ -61,7 +62,6 @@ struct ts_handle *ts_handle_get(CURL *h, int create)
 
 	if(!create)
 		return ts_ptrmap_get(&handles, h, 0);
-	ts_fork_register(&fork_hooks);
 	s = ts_ptrmap_get(&handles, h, sizeof(*s));
 	if(s && !s->born) {
 		/* a new record: what libcurl leaves unset */

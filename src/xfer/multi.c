@@ -67,14 +67,12 @@ static void fork_child(void)
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
+TS_FORK_AT_LOAD(fork_hooks)
 
 static struct ts_multi *find(CURLM *m, int create)
 {
-	struct ts_multi *s;
+	struct ts_multi *s = ts_ptrmap_get(&multis, m, create ? sizeof(*s) : 0);
 
-	if(create)
-		ts_fork_register(&fork_hooks);
-	s = ts_ptrmap_get(&multis, m, create ? sizeof(*s) : 0);
 	if(s && !s->m)
 		s->m = m;	/* a new record */
 	return s;

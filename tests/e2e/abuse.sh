@@ -53,4 +53,20 @@ expect_match "the handle added from the callback got the token" \
 	"$(received $P "/ServicesAPI/API/V1/Other?a=added" token)" "$tok"
 expect_eq "nothing on stderr" "$(cat "$T/err")" ""
 
+# a fork while another thread is inside the provider loader (the slowload
+# test provider takes 1.5 s to load): the child loads its own and goes on
+conf "$T/slow.conf" <<CONF
+[profile slow]
+provider = slowload
+match = http://localhost:$P/public/slow*
+token = slow-and-steady
+CONF
+out=$(TOKENSHIM_PROVIDER_PATH="$top_builddir/tests/e2e/.libs:$TOKENSHIM_PROVIDER_PATH" \
+	timeout 20 "$TS" exec -c "$T/slow.conf" -- "$host" forkload \
+	"http://localhost:$P/public/slow" - 2>"$T/err")
+rc=$?
+expect_eq "fork during a provider load: parent and child finished" "$rc:$(echo $out)" "0:200 200"
+expect_eq "both requests carried the token" \
+	"$(received $P /public/slow token | tr '\n' ' ')" "slow-and-steady slow-and-steady "
+
 finish

@@ -10,6 +10,10 @@
  *                                  handle of its own from inside the write
  *                                  callback of an easy transfer of URL,
  *                                  then runs that multi handle
+ *   abuse_host forkload URL -      forks while another thread makes the
+ *                                  process's first request (and so loads
+ *                                  its config and providers); the child
+ *                                  then makes its own request of URL
  *   abuse_host dup URL OTHER       copies the handle with
  *                                  curl_easy_duphandle from inside its
  *                                  write callback, during the transfer of
@@ -19,9 +23,12 @@
  * Prints one HTTP status per transfer, or "error: ..."; exits 0 when each
  * transfer completed.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "host.h"
@@ -49,6 +56,8 @@ static size_t dup_inside(char *b, size_t size, size_t n, void *up)
 	return size * n;
 }
 
+static int report(CURL *h, CURLcode rc);
+
 /* Runs the transfers of m, which holds h, to their end. */
 static CURLcode run_multi(CURLM *m, CURL *h)
 {
@@ -63,6 +72,16 @@ static CURLcode run_multi(CURLM *m, CURL *h)
 		if(msg->msg == CURLMSG_DONE && msg->easy_handle == h)
 			rc = msg->data.result;
 	return rc;
+}
+
+static void *first_request(void *url)
+{
+	CURL *h = host_handle(url);
+	int *bad = malloc(sizeof(int));
+
+	*bad = report(h, curl_easy_perform(h));
+	curl_easy_cleanup(h);
+	return bad;
 }
 
 static int report(CURL *h, CURLcode rc)
@@ -87,8 +106,8 @@ int main(int argc, char **argv)
 	int bad = 0;
 
 	if(argc != 4 || (strcmp(argv[1], "seturl") && strcmp(argv[1], "dup") &&
-			 strcmp(argv[1], "add"))) {
-		fprintf(stderr, "usage: abuse_host seturl|add|dup URL OTHER\n");
+			 strcmp(argv[1], "add") && strcmp(argv[1], "forkload"))) {
+		fprintf(stderr, "usage: abuse_host seturl|add|forkload|dup URL OTHER\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -107,6 +126,30 @@ int main(int argc, char **argv)
 		curl_multi_remove_handle(m, h);
 		curl_multi_cleanup(m);
 		bad += report(h, curl_easy_perform(h));
+	}
+	else if(!strcmp(argv[1], "forkload")) {
+		pthread_t t;
+		void *res;
+		int status = -1;
+		pid_t pid;
+
+		curl_easy_cleanup(h);
+		h = NULL;
+		pthread_create(&t, NULL, first_request, argv[2]);
+		usleep(500 * 1000);
+		pid = fork();
+		if(pid == 0) {
+			CURL *c = host_handle(argv[2]);
+			int r = report(c, curl_easy_perform(c));
+
+			fflush(stdout);
+			_exit(r);
+		}
+		pthread_join(t, &res);
+		bad += *(int *)res;
+		free(res);
+		waitpid(pid, &status, 0);
+		bad += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	else if(!strcmp(argv[1], "add")) {
 		other = argv[3];
