@@ -1,8 +1,8 @@
 #!/bin/sh
 # programs.sh: unmodified programs on libcurl, each through its own
 # binding and libcurl flavour: curl over HTTP/2 with TLS (easy and -Z,
-# through nghttpx in front of the test server), Perl WWW::Curl (easy and
-# multi), Lua-curl,
+# through nghttpx in front of the test server), pycurl (easy and multi,
+# on libcurl-gnutls), php-curl, Perl WWW::Curl (easy and multi), Lua-curl,
 # TclCurl, R's curl (curl_fetch_memory and multi_run), Ruby's curb,
 # cmake's file(DOWNLOAD) and GDAL's /vsicurl/. For each, four things, on
 # what the servers received: the first call succeeds with a token; the
@@ -57,6 +57,9 @@ client() {
 		out=$("$CURL_BIN" -sS --http2 --cacert "$T/cert.pem" -L -o /dev/null \
 			$([ "$name" = curl-h2-Z ] && echo -Z) -w '%{http_version}:%{http_code}' "$url")
 		case $out in 2:*) echo "${out#2:}" ;; *) echo "error: $out" ;; esac ;;
+	pycurl-easy)	"$PY" "$C/pycurl_easy.py" "$url" ;;
+	pycurl-multi)	"$PY" "$C/pycurl_multi.py" "$url" ;;
+	php)		php "$C/php.php" "$url" ;;
 	perl-easy)	perl "$C/perl_easy.pl" "$url" ;;
 	perl-multi)	perl "$C/perl_multi.pl" "$url" ;;
 	lua)		lua5.2 "$C/lua.lua" "$url" ;;
@@ -73,6 +76,8 @@ client() {
 have() {
 	case $1 in
 	curl-h2*)	[ -n "$H2" ] ;;
+	pycurl-*)	"$PY" -c 'import pycurl' 2>/dev/null ;;
+	php)	php -r 'exit(function_exists("curl_init") ? 0 : 1);' 2>/dev/null ;;
 	perl-*)	perl -MWWW::Curl::Easy -e 1 2>/dev/null ;;
 	lua)	command -v lua5.2 >/dev/null && lua5.2 -e 'require "curl"' 2>/dev/null ;;
 	tcl)	echo 'package require TclCurl' | tclsh >/dev/null 2>&1 ;;
@@ -84,9 +89,9 @@ have() {
 }
 run() { tsexec -c "$T/c.conf" -- sh -c '. "$0"; client "$1" "$2"' "$T/client.sh" "$@"; }
 # the functions above, for the shell tsexec starts
-{ sed -n '/^client() {/,/^}/p' "$0"; echo "C='$C'; T='$T'; CURL_BIN='$CURL_BIN'"; } >"$T/client.sh"
+{ sed -n '/^client() {/,/^}/p' "$0"; echo "C='$C'; T='$T'; CURL_BIN='$CURL_BIN'; PY='$PY'"; } >"$T/client.sh"
 
-for c in curl-h2 curl-h2-Z perl-easy perl-multi lua tcl r-fetch r-multi ruby cmake gdal; do
+for c in curl-h2 curl-h2-Z pycurl-easy pycurl-multi php perl-easy perl-multi lua tcl r-fetch r-multi ruby cmake gdal; do
 	if ! have "$c"; then
 		echo "# skipped $c: not installed on this machine"
 		continue
