@@ -50,6 +50,15 @@ run clone -q "$SMART" "$T/clone-again" 2>"$T/clone-again.err"
 expect_eq "after expiry: a smart clone succeeds" \
 	"$(cat "$T/clone-again/README" 2>/dev/null)" "hello from tokenshim"
 
+# a redirect to another host (which serves the same repository) carries
+# no token: git follows the redirect of its first request
+start_server far --bind 127.0.0.2 --git-root "$T/root"
+out=$(run ls-remote "http://localhost:$P/to/127.0.0.2:$far_PORT/git/smart/repo.git" 2>&1)
+expect_match "redirect: git reached the other host" \
+	"$(received "127.0.0.2:$far_PORT" /git/smart/repo.git token | wc -l)" '^[1-9]'
+expect_eq "redirect: and none of them carried the token" \
+	"$(received "127.0.0.2:$far_PORT" /git/smart/repo.git token | sort -u)" "-"
+
 # and without tokenshim, git is refused (it would ask for a password)
 out=$(env -u LD_PRELOAD $git ls-remote "$SMART" 2>&1)
 expect_match "without tokenshim the server refuses git" "$out" 'could not read Username|Authentication failed'

@@ -16,6 +16,7 @@ and records what it received so that tests can assert on the wire:
   ?answer=TEXT on any other request: a 200 with TEXT as its body
   ?refuse=1 on any other request: a 401, whatever the token
   ?redirect_to=URL: a 302 to URL
+  /to/HOST:PORT/REST: a 302 to http://HOST:PORT/REST, with the query
   ?redirect_keep=URL: a 301 to URL with the rest of the query, as it came
   /qs/...   needs a NetBrain token in the query (?token=X)
   /dns-query  DNS over HTTPS: every name is 127.0.0.1
@@ -182,6 +183,16 @@ class Handler(BaseHTTPRequestHandler):
         answer = parse_qs(url.query).get("answer")
         if answer:
             return self._send(200, raw=answer[0].encode(), ctype="text/plain")
+        if url.path.startswith("/to/"):
+            # /to/HOST:PORT/REST: a 302 to http://HOST:PORT/REST, query kept
+            # (for clients, such as git, that build their own query)
+            hostport, _, rest = url.path[4:].partition("/")
+            self.send_response(302)
+            self.send_header("Location", "http://%s/%s%s" % (
+                hostport, rest, "?" + url.query if url.query else ""))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         keep = parse_qs(url.query).get("redirect_keep")
         if keep:
             # a redirect that keeps the rest of the query, token included
