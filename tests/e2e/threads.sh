@@ -44,6 +44,31 @@ for r in $(seq 1 25); do
 done
 expect_eq "8 threads refused at once, 25 rounds: all 200 and one login in each" "$bad" ""
 expect_eq "still nothing on stderr" "$(cat "$T/err")" ""
+# the same with a token whose expiry slides (Aria Operations): each 200
+# touches it, each 401 replaces it, all at once on one profile
+start_server vr --user admin:s3cret --auth-source LDAP1 --expires-in 60 --login-delay 0.2
+VP=$vr_PORT
+conf "$T/vr.conf" <<CONF
+[profile ops]
+provider = vrops
+match = http://localhost:$VP/suite-api/api/*
+url = http://localhost:$VP/suite-api
+username = admin
+password = s3cret
+auth_source = LDAP1
+CONF
+bad=""
+for r in $(seq 1 10); do
+	ctl $VP /_ts/expire
+	before=$(counter $VP logins)
+	out=$("$TS" exec -c "$T/vr.conf" -- "$top_builddir/tests/e2e/race_host" \
+		$(for i in 1 2 3 4 5 6 7 8; do printf '%s ' "http://localhost:$VP/suite-api/api/resources?slide=$r.$i"; done) \
+		2>>"$T/err" | tr -d '\n')
+	got="$out/$(($(counter $VP logins) - before))"
+	[ "$got" = "200200200200200200200200/1" ] || bad="$bad round $r: $got;"
+done
+expect_eq "sliding tokens, 8 threads refused at once, 10 rounds: all 200, one login each" "$bad" ""
+
 # the whole request path, from reading the config to writing the store,
 # on a 64 KiB thread stack (half musl's default); the sanitizers' own
 # frames need more
