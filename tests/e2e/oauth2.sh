@@ -99,14 +99,19 @@ expect_eq "--oauth2-bearer: the app's bearer went out, alone" \
 expect_eq "-u: the app's Basic credentials went out, alone" \
 	"$(received $P "/oauth2-api/cc/mine?by=userpwd" authorization)" "Basic $(printf 'app:pass' | base64)"
 expect_eq "and no login was made for them" "$(counter $P logins)" "$before"
-# ... and PHP's equivalent
-tsexec -c "$T/c.conf" -- php -r '$c = curl_init($argv[1]);
-	curl_setopt($c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-	curl_setopt($c, CURLOPT_XOAUTH2_BEARER, "php-own-token");
-	curl_setopt($c, CURLOPT_RETURNTRANSFER, true); curl_exec($c);' \
-	"http://localhost:$P/oauth2-api/cc/mine?by=php"
-expect_eq "php-curl CURLOPT_XOAUTH2_BEARER: the app's bearer went out, alone" \
-	"$(received $P "/oauth2-api/cc/mine?by=php" authorization)" "Bearer php-own-token"
+# ... and PHP's equivalent (not in the sanitizer build: ASan forbids the
+# RTLD_DEEPBIND PHP loads its extensions with)
+if [ "${SANITIZERS:-no}" = yes ]; then
+	echo "# php-curl: not run in the sanitizer build"
+else
+	tsexec -c "$T/c.conf" -- php -r '$c = curl_init($argv[1]);
+		curl_setopt($c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		curl_setopt($c, CURLOPT_XOAUTH2_BEARER, "php-own-token");
+		curl_setopt($c, CURLOPT_RETURNTRANSFER, true); curl_exec($c);' \
+		"http://localhost:$P/oauth2-api/cc/mine?by=php"
+	expect_eq "php-curl CURLOPT_XOAUTH2_BEARER: the app's bearer went out, alone" \
+		"$(received $P "/oauth2-api/cc/mine?by=php" authorization)" "Bearer php-own-token"
+fi
 # ... and -u with --location-trusted keeps them across a redirect
 tsexec -c "$T/c.conf" -- "$CURL_BIN" -sS -o /dev/null -u app:pass --location-trusted \
 	"http://localhost:$P/oauth2-api/cc/mine?by=trusted&redirect_to=http://127.0.0.1:$P/oauth2-api/hop"
