@@ -158,11 +158,6 @@ void ts_engine_free(struct ts_engine *e)
 	ts_config_free(&e->cfg);
 }
 
-const char *ts_engine_store_where(void)
-{
-	return ts_store_where(ts_store_local());
-}
-
 struct ts_profile *ts_engine_match_url(struct ts_engine *e,
 				       const struct ts_url *u,
 				       const struct ts_pattern **pat)
@@ -646,11 +641,6 @@ static int forget(struct ts_profile *p, const char *tok, size_t len)
 	}
 	ts_store_entry_clear(&e);
 	return was;
-}
-
-void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len)
-{
-	forget(p, tok, len);
 }
 
 void ts_engine_refused(struct ts_profile *p, const char *tok, size_t len)

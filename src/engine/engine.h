@@ -68,15 +68,11 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 /* Non-zero when a token may go on the wire: not empty, no CR, LF or NUL. */
 int ts_token_ok(const char *tok, size_t len);
 
-/* Forgets tok after the server refused it, but only while it is still the
-   profile's token (here and in the store): another thread or process may
-   have replaced it already. */
-void ts_engine_invalidate(struct ts_profile *p, const char *tok, size_t len);
-
-/* A server refused tok: forgets it as ts_engine_invalidate does and,
-   when it was still current, releases it upstream (where the provider
-   can) before anyone fetches its replacement, so that sessions do not
-   pile up. */
+/* A server refused tok: forgets it, but only while it is still the
+   profile's token (here and in the store: another thread or process may
+   have replaced it already), and, when it was, releases it upstream
+   where the provider can, before anyone fetches its replacement, so that
+   sessions do not pile up. */
 void ts_engine_refused(struct ts_profile *p, const char *tok, size_t len);
 /* Non-zero while refusals of p's token at url must not cause logins: a
    replacement was refused there too, less than 10 s ago, in any process
@@ -105,9 +101,5 @@ void ts_engine_status(struct ts_profile *p, struct ts_status *st);
    Returns TS_OK when there was nothing to release or it was released. */
 enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
 				size_t errlen);
-
-/* Where the store in force keeps tokens, for status output, or NULL
-   when tokens are in memory only. */
-const char *ts_engine_store_where(void);
 
 #endif
