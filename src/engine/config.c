@@ -13,6 +13,7 @@
 
 #include "engine/config.h"
 #include "util/buf.h"
+#include "util/files.h"
 #include "util/str.h"
 
 #define CONFIG_MAX (1024 * 1024)
@@ -43,6 +44,17 @@ const struct ts_kv *ts_kv_find(const struct ts_kv *kv, size_t n,
 
 	for(i = 0; i < n; i++)
 		if(!strcmp(kv[i].key, key))
+			return &kv[i];
+	return NULL;
+}
+
+const struct ts_kv *ts_kv_find_line(const struct ts_kv *kv, size_t n,
+				    int line)
+{
+	size_t i;
+
+	for(i = 0; i < n; i++)
+		if(kv[i].line == line)
 			return &kv[i];
 	return NULL;
 }
@@ -107,7 +119,11 @@ int ts_ini_parse(const char *path, const char *text, int mode,
 		free(copy);
 		return -1;
 	}
-	for(line = copy; line; line = next) {
+	/* a UTF-8 byte-order mark, as some Windows editors write */
+	line = copy;
+	if(!strncmp(line, "\xEF\xBB\xBF", 3))
+		line += 3;
+	for(; line; line = next) {
 		char *s, *eq;
 
 		next = strchr(line, '\n');
@@ -123,8 +139,11 @@ int ts_ini_parse(const char *path, const char *text, int mode,
 			cur = NULL;
 			in_defaults = in_bad = 0;
 			if(!end || *ts_trim(end + 1)) {
-				ts_ini_problem(ini, report, rctx, lineno,
-					       "bad section header '%s'", s);
+				/* never echoed: a line that lost its "]" may
+				   as well be a password */
+				ts_ini_problem(ini, report, rctx, lineno, !end ?
+					       "bad section header: no closing ']'" :
+					       "bad section header: text after ']'");
 				in_bad = 1;
 				continue;
 			}
@@ -141,8 +160,7 @@ int ts_ini_parse(const char *path, const char *text, int mode,
 			}
 			else {
 				ts_ini_problem(ini, report, rctx, lineno,
-					       "unknown section [%s]: expected [defaults] or [profile NAME]",
-					       name);
+					       "unknown section: expected [defaults] or [profile NAME]");
 				in_bad = 1;
 			}
 			continue;
@@ -180,25 +198,51 @@ int ts_ini_parse(const char *path, const char *text, int mode,
 	return 0;
 }
 
+/* The default places, in order, into out[0..1]; returns how many. */
+static int default_places(char out[2][4096])
+{
+	const char *v = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n = 0;
+
+	if(v && *v)
+		snprintf(out[n++], 4096, "%s/tokenshim/tokenshim.conf", v);
+	else if(home && *home)
+		snprintf(out[n++], 4096, "%s/.config/tokenshim/tokenshim.conf",
+			 home);
+	snprintf(out[n++], 4096, "/etc/tokenshim.conf");
+	return n;
+}
+
 char *ts_config_find(void)
 {
-	const char *v = getenv("TOKENSHIM_CONFIG"), *home;
-	char path[4096];
+	const char *v = getenv("TOKENSHIM_CONFIG");
+	char places[2][4096];
+	int n, i;
 
 	if(v && *v)
 		return strdup(v);
-	v = getenv("XDG_CONFIG_HOME");
-	home = getenv("HOME");
+	n = default_places(places);
+	for(i = 0; i < n - 1; i++)
+		if(access(places[i], F_OK) == 0)
+			return strdup(places[i]);
+	return strdup(places[n - 1]);
+}
+
+int ts_config_searched(char *out, size_t len)
+{
+	const char *v = getenv("TOKENSHIM_CONFIG");
+	char places[2][4096];
+	int n, i;
+
 	if(v && *v)
-		snprintf(path, sizeof(path), "%s/tokenshim/tokenshim.conf", v);
-	else if(home && *home)
-		snprintf(path, sizeof(path), "%s/.config/tokenshim/tokenshim.conf",
-			 home);
-	else
-		path[0] = '\0';
-	if(path[0] && access(path, F_OK) == 0)
-		return strdup(path);
-	return strdup("/etc/tokenshim.conf");
+		return 0;
+	n = default_places(places);
+	for(i = 0; i < n; i++)
+		if(access(places[i], F_OK) == 0)
+			return 0;
+	snprintf(out, len, "%s, %s", n > 1 ? places[0] : "$HOME unset",
+		 places[n - 1]);
+	return 1;
 }
 
 /* A problem with the file as a whole. */
@@ -217,44 +261,44 @@ static int unreadable(struct ts_ini *ini, const char *path,
 int ts_ini_read(const char *path, int must_exist, struct ts_ini *ini,
 		ts_report_fn *report, void *rctx)
 {
-	struct ts_buf b = {0};
 	struct stat st;
-	char chunk[4096], why[300];
-	ssize_t n;
-	int fd, rc;
+	char why[300], msg[400], *text;
+	size_t len;
+	int rc;
 
 	memset(ini, 0, sizeof(*ini));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if(fd < 0) {
+	if(ts_read_regular(path, CONFIG_MAX, &text, &len, &st, why,
+			   sizeof(why))) {
 		if(errno == ENOENT && !must_exist)
 			return 0;
-		snprintf(why, sizeof(why), "cannot read config: %s",
-			 strerror(errno));
-		return unreadable(ini, path, report, rctx, why);
+		snprintf(msg, sizeof(msg), "cannot read config: %s", why);
+		return unreadable(ini, path, report, rctx, msg);
 	}
-	if(fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return unreadable(ini, path, report, rctx, "not a regular file");
+	/* Its _cmd keys run in every preloaded process, and its url decides
+	   where passwords go: like ssh, only its owner (or root) may be able
+	   to change it. */
+	if(st.st_uid != geteuid() && st.st_uid != 0) {
+		ts_wipe(text, len);
+		free(text);
+		snprintf(msg, sizeof(msg), "not used: owned by uid %u, neither you "
+			 "nor root", (unsigned)st.st_uid);
+		return unreadable(ini, path, report, rctx, msg);
 	}
-	while((n = read(fd, chunk, sizeof(chunk))) > 0 && b.len < CONFIG_MAX)
-		ts_buf_add(&b, chunk, (size_t)n);
-	close(fd);
-	ts_wipe(chunk, sizeof(chunk));
-	if(n < 0 || b.len >= CONFIG_MAX || b.oom) {
-		rc = b.len >= CONFIG_MAX;
-		ts_buf_free(&b);
-		return unreadable(ini, path, report, rctx, rc ?
-				  "cannot read config: larger than 1 MiB" :
-				  "cannot read config");
+	if(st.st_mode & 022) {
+		ts_wipe(text, len);
+		free(text);
+		return unreadable(ini, path, report, rctx,
+				  "not used: writable by group or others; chmod go-w it");
 	}
-	ts_buf_add(&b, "", 0);
-	if(memchr(b.p, '\0', b.len)) {
-		ts_buf_free(&b);
+	if(memchr(text, '\0', len)) {
+		ts_wipe(text, len);
+		free(text);
 		return unreadable(ini, path, report, rctx,
 				  "config contains a NUL byte");
 	}
-	rc = ts_ini_parse(path, b.p, (int)st.st_mode, ini, report, rctx);
-	ts_buf_free(&b);
+	rc = ts_ini_parse(path, text, (int)st.st_mode, ini, report, rctx);
+	ts_wipe(text, len);
+	free(text);
 	return rc;
 }
 

@@ -43,6 +43,9 @@ typedef void ts_report_fn(void *ctx, const char *msg);
    $XDG_CONFIG_HOME/tokenshim/tokenshim.conf (~/.config/...), else
    /etc/tokenshim.conf. Returns a malloc'ed path. */
 char *ts_config_find(void);
+/* When TOKENSHIM_CONFIG is unset and no default place holds a config,
+   writes the places searched ("A, B") into out and returns 1; else 0. */
+int ts_config_searched(char *out, size_t len);
 
 /* Reads the file at path into ini. A missing file is no error unless
    must_exist: there are simply no sections. Returns 0 when the file
@@ -64,6 +67,10 @@ void ts_ini_problem(struct ts_ini *ini, ts_report_fn *report, void *rctx,
 /* The kv named key in kv[0..n), or NULL. */
 const struct ts_kv *ts_kv_find(const struct ts_kv *kv, size_t n,
 			       const char *key);
+
+/* The kv that stood on line in kv[0..n), or NULL. */
+const struct ts_kv *ts_kv_find_line(const struct ts_kv *kv, size_t n,
+				    int line);
 
 /* Appends a copy of key = value (from line) to kv[0..*n). Returns 0, or
    -1 when out of memory. */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 
@@ -61,9 +63,10 @@ static void test_problems(void)
 	/* the line itself is never echoed: it may be a password */
 	CU_ASSERT(strstr(reports, "c.conf:3: expected 'key = value'\n") != NULL);
 	CU_ASSERT(strstr(reports, "hunter2") == NULL);
-	CU_ASSERT(strstr(reports, "c.conf:4: unknown section [odd]") != NULL);
+	CU_ASSERT(strstr(reports, "c.conf:4: unknown section: expected [defaults] or [profile NAME]\n") != NULL);
+	CU_ASSERT(strstr(reports, "[odd]") == NULL);
 	CU_ASSERT(strstr(reports, "c.conf:6: profile a is defined twice\n") != NULL);
-	CU_ASSERT(strstr(reports, "c.conf:7: bad section header") != NULL);
+	CU_ASSERT(strstr(reports, "c.conf:7: bad section header: no closing ']'\n") != NULL);
 	CU_ASSERT(strstr(reports, "c.conf:8: missing key before '='\n") != NULL);
 	CU_ASSERT_EQUAL_FATAL(ini.nsections, 1);
 	CU_ASSERT(ini.sections[0].broken);
@@ -98,8 +101,54 @@ static void test_files(void)
 	CU_ASSERT(ts_ini_read(path, 1, &ini, collect, NULL) == -1);
 	CU_ASSERT(strstr(reports, "contains a NUL byte") != NULL);
 	ts_ini_free(&ini);
+	/* what may change it: only its owner (or root) */
+	chmod(path, 0620);
+	reports[0] = '\0';
+	CU_ASSERT(ts_ini_read(path, 1, &ini, collect, NULL) == -1);
+	CU_ASSERT(strstr(reports, "nul.conf: not used: writable by group or others") != NULL);
+	ts_ini_free(&ini);
+	remove(path);
+	/* a FIFO is refused at once, never read (which would wait) */
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	alarm(10);
+	CU_ASSERT(ts_ini_read(path, 1, &ini, collect, NULL) == -1);
+	alarm(0);
+	CU_ASSERT(strstr(reports, "fifo.conf: cannot read config: is a FIFO, not a regular file") != NULL);
+	ts_ini_free(&ini);
+	remove(path);
+	/* nor is a symbolic link followed */
+	snprintf(path, sizeof(path), "%s/link.conf", dir);
+	CU_ASSERT_FATAL(symlink("/etc/hostname", path) == 0);
+	CU_ASSERT(ts_ini_read(path, 1, &ini, collect, NULL) == -1);
+	CU_ASSERT(strstr(reports, "link.conf: cannot read config: is a symbolic link") != NULL);
+	ts_ini_free(&ini);
 	remove(path);
 	rmdir(dir);
+}
+
+/* A byte-order mark is no key; a section header that lost its "]" is
+   never shown, since it may hold a password. */
+static void test_bom_and_echo(void)
+{
+	struct ts_ini ini;
+
+	reports[0] = '\0';
+	CU_ASSERT(ts_ini_parse("b.conf", "\xEF\xBB\xBF[profile a]\nk = v\n", 0600,
+			       &ini, collect, NULL) == 0);
+	CU_ASSERT_EQUAL(ini.errors, 0);
+	CU_ASSERT_EQUAL_FATAL(ini.nsections, 1);
+	CU_ASSERT_STRING_EQUAL(ini.sections[0].name, "a");
+	ts_ini_free(&ini);
+	reports[0] = '\0';
+	ts_ini_parse("b.conf", "[password = hunter2\n[profile x] trailing secret\n",
+		     0600, &ini, collect, NULL);
+	CU_ASSERT_EQUAL(ini.errors, 2);
+	CU_ASSERT(strstr(reports, "b.conf:1: bad section header: no closing ']'\n") != NULL);
+	CU_ASSERT(strstr(reports, "b.conf:2: bad section header: text after ']'\n") != NULL);
+	CU_ASSERT(strstr(reports, "hunter2") == NULL);
+	CU_ASSERT(strstr(reports, "secret") == NULL);
+	ts_ini_free(&ini);
 }
 
 void add_config_suite(void)
@@ -109,4 +158,5 @@ void add_config_suite(void)
 	unit_test(s, "sections and keys with their lines", test_sections);
 	unit_test(s, "problems with the file's shape", test_problems);
 	unit_test(s, "missing, odd and NUL-holding files", test_files);
+	unit_test(s, "a byte-order mark, and lines never echoed", test_bom_and_echo);
 }
