@@ -121,12 +121,28 @@ static CURLcode attempt(const struct ts_curl *c, const struct ts_http_opts *o,
 	return rc;
 }
 
+/* What to do about a certificate the login server's TLS was refused
+   over: the profile's ca_file is the knob. */
+static const char *tls_hint(CURLcode rc, const struct ts_http_opts *o)
+{
+	if(rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE &&
+	   rc != CURLE_SSL_CONNECT_ERROR)
+		return "";
+	return o->ca_file ? "; check that ca_file holds the CA of the login server" :
+			    "; set ca_file to the CA of the login server";
+}
+
 int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 	    struct tokenshim_http_resp *resp, char *errbuf)
 {
 	const struct ts_curl *c = ts_real();
 	long deadline = ts_now_ms() + o->timeout_ms, backoff = 200;
+	char where[512];
 	int tries;
+
+	/* messages show where the request went, never its user info or
+	   query: either may hold the very secret being sent */
+	ts_safe_url(req->url, where, sizeof(where));
 
 	memset(resp, 0, sizeof(*resp));
 	if(!c) {
@@ -142,7 +158,7 @@ int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 
 		if(left <= 0) {
 			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
-				 "no answer from %s within %ld ms", req->url,
+				 "no answer from %s within %ld ms", where,
 				 o->timeout_ms);
 			return TOKENSHIM_ECONNECT;
 		}
@@ -153,7 +169,7 @@ int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 			ts_buf_free(&sink.body);
 			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
 				 "answer from %s is larger than %d bytes; not read",
-				 req->url, TS_HTTP_MAX);
+				 where, TS_HTTP_MAX);
 			return TOKENSHIM_EPROTO;
 		}
 		if(rc == CURLE_OK && (status < 500 || tries >= 2)) {
@@ -171,20 +187,20 @@ int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 		left = deadline - ts_now_ms();
 		if(rc != CURLE_OK && (!transport_failure(rc) || tries >= 2 ||
 				      left <= backoff)) {
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s%s", req->url,
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s%s%s", where,
 				 cerr[0] ? cerr : c->real_curl_easy_strerror ?
 				 c->real_curl_easy_strerror(rc) : "transfer failed",
-				 tries ? " (after retries)" : "");
+				 tries ? " (after retries)" : "", tls_hint(rc, o));
 			return transport_failure(rc) ? TOKENSHIM_ECONNECT :
 						       TOKENSHIM_EPROTO;
 		}
 		if(rc == CURLE_OK && left <= backoff) {
 			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
 				 "%s: HTTP %ld, and no time left to retry within "
-				 "timeout", req->url, status);
+				 "timeout", where, status);
 			return TOKENSHIM_EPROTO;
 		}
-		ts_debug("%s %s: %s; retrying in %ld ms", req->method, req->url,
+		ts_debug("%s %s: %s; retrying in %ld ms", req->method, where,
 			 rc == CURLE_OK ? "server error" : "cannot connect",
 			 backoff);
 		{

@@ -34,6 +34,7 @@ struct tokenshim_ctx {
 	const char *profile;			/* the profile's name */
 	const struct ts_provider_mod *mod;	/* its provider */
 	long timeout_ms;			/* for HTTP and commands */
+	long deadline_ms;	/* ts_now_ms() when the timeout runs out, or 0 */
 	const char *ca_file;			/* or NULL */
 	int insecure;
 	const char *url;	/* the request's URL, or NULL */
@@ -53,6 +54,9 @@ struct ts_provider_host {
 	   TOKENSHIM_E* code with errbuf (TOKENSHIM_ERRBUF_SIZE bytes). */
 	int (*peer_token)(void *owner, const char *profile, char **out,
 			  size_t *len, char *errbuf);
+	/* A server refused that token of another profile: forget it. */
+	void (*peer_refused)(void *owner, const char *profile, const char *tok,
+			     size_t len);
 };
 
 /* The provider called name, loaded on first use and kept for the life of

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -54,6 +55,13 @@ static const char *svc_config(tokenshim_ctx *ctx, const char *key)
 	return k ? k->def : NULL;
 }
 
+/* Time left of the call's whole budget: a login's every request, command
+   and parse share the profile's one timeout. */
+static long time_left(tokenshim_ctx *ctx)
+{
+	return ctx->deadline_ms ? ctx->deadline_ms - ts_now_ms() : ctx->timeout_ms;
+}
+
 static int svc_secret(tokenshim_ctx *ctx, const char *key, char **out,
 		      char *errbuf)
 {
@@ -73,7 +81,7 @@ static int svc_secret(tokenshim_ctx *ctx, const char *key, char **out,
 		if(!v)
 			continue;
 		if(ts_secret_read(i ? srcs[i - 1] : TS_SECRET_LITERAL, v,
-				  ctx->timeout_ms, out, errbuf,
+				  time_left(ctx), out, errbuf,
 				  TOKENSHIM_ERRBUF_SIZE))
 			return -1;
 		return 0;
@@ -87,42 +95,152 @@ static int svc_secret(tokenshim_ctx *ctx, const char *key, char **out,
 	return -1;
 }
 
+/* Non-zero when s holds a byte that would end a header line or the
+   request line: a token from a server ("abc\r\nX-Injected: yes") must
+   never reach the wire that way, in a provider's own follow-up calls
+   either. */
+static int breaks_line(const char *s)
+{
+	for(; *s; s++)
+		if((unsigned char)*s < 0x20 && *s != '\t')
+			return 1;
+	return 0;
+}
+
+/* The answers providers hold, from svc->http to svc->http_free, each
+   parsed at most once whatever the number of lookups in it. Per thread:
+   a provider call runs on one. */
+#define LIVE_MAX 4
+static __thread struct live {
+	const char *body;
+	size_t len;
+	int state;		/* 0 unparsed, 1 parsed, -1 not JSON */
+	struct ts_json j;
+	char err[128];
+} live[LIVE_MAX];
+
+static void live_add(const struct tokenshim_http_resp *r)
+{
+	int i, slot = 0;
+
+	for(i = 0; i < LIVE_MAX; i++)
+		if(!live[i].body) {
+			slot = i;
+			break;
+		}
+	/* all taken (a provider that frees answers some other way): the
+	   oldest goes, and is parsed afresh if asked again */
+	if(live[slot].body)
+		ts_json_free(&live[slot].j);
+	memset(&live[slot], 0, sizeof(live[slot]));
+	live[slot].body = r->body;
+	live[slot].len = r->len;
+}
+
+static void svc_http_free(struct tokenshim_http_resp *r)
+{
+	int i;
+
+	for(i = 0; r->body && i < LIVE_MAX; i++)
+		if(live[i].body == r->body) {
+			ts_json_free(&live[i].j);
+			memset(&live[i], 0, sizeof(live[i]));
+		}
+	ts_http_free(r);
+}
+
 static int svc_http(tokenshim_ctx *ctx, const struct tokenshim_http_req *req,
 		    struct tokenshim_http_resp *resp, char *errbuf)
 {
 	struct ts_http_opts o;
+	const char *const *h;
+	char where[512];
+	int rc;
 
-	o.timeout_ms = ctx->timeout_ms;
+	memset(resp, 0, sizeof(*resp));
+	for(h = req->headers; h && *h; h++)
+		if(breaks_line(*h)) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "refusing to send a header with a control character in it "
+				 "(a token or setting holds CR, LF or NUL)");
+			return TOKENSHIM_EPROTO;
+		}
+	if(breaks_line(req->url) || strchr(req->url, ' ')) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "refusing to request a URL with a space or control character in it");
+		return TOKENSHIM_EPROTO;
+	}
+	o.timeout_ms = time_left(ctx);
+	if(o.timeout_ms <= 0) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "%s %s: no time left within timeout (%ld ms)", req->method,
+			 ts_safe_url(req->url, where, sizeof(where)), ctx->timeout_ms);
+		return TOKENSHIM_ECONNECT;
+	}
 	o.ca_file = ctx->ca_file;
 	o.insecure = ctx->insecure;
 	o.route = ctx->route;
-	ts_debug("profile %s: %s %s", ctx->profile, req->method, req->url);
-	return ts_http(&o, req, resp, errbuf);
+	if(ts_debug_enabled())
+		ts_debug("profile %s: %s %s", ctx->profile, req->method,
+			 ts_safe_url(req->url, where, sizeof(where)));
+	rc = ts_http(&o, req, resp, errbuf);
+	if(rc == TOKENSHIM_OK)
+		live_add(resp);
+	return rc;
+}
+
+/* The parsed form of body: the live answer's, parsed on first use, or
+   tmp parsed now for text that is no answer (a JWT's payload, a
+   command's output). NULL with errbuf when it is not JSON. */
+static const struct ts_json *parsed(const char *body, size_t len,
+				    struct ts_json *tmp, char *errbuf)
+{
+	int i;
+
+	for(i = 0; body && i < LIVE_MAX; i++) {
+		struct live *l = &live[i];
+
+		if(l->body != body || l->len != len)
+			continue;
+		if(!l->state)
+			l->state = ts_json_parse(&l->j, body, len, l->err,
+						 sizeof(l->err)) ? -1 : 1;
+		if(l->state < 0) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s", l->err);
+			return NULL;
+		}
+		return &l->j;
+	}
+	if(ts_json_parse(tmp, body, len, errbuf, TOKENSHIM_ERRBUF_SIZE))
+		return NULL;
+	return tmp;
 }
 
 static int svc_json_string(const char *body, size_t len, const char *path,
 			   char **out, size_t *outlen, char *errbuf)
 {
-	struct ts_json j;
+	struct ts_json tmp = {0};
+	const struct ts_json *j = parsed(body, len, &tmp, errbuf);
 	int rc;
 
-	if(ts_json_parse(&j, body, len, errbuf, TOKENSHIM_ERRBUF_SIZE))
+	if(!j)
 		return TS_JSON_BAD;
-	rc = ts_json_string(&j, path, out, outlen);
-	ts_json_free(&j);
+	rc = ts_json_string(j, path, out, outlen);
+	ts_json_free(&tmp);
 	return rc;
 }
 
 static int svc_json_number(const char *body, size_t len, const char *path,
 			   double *out, char *errbuf)
 {
-	struct ts_json j;
+	struct ts_json tmp = {0};
+	const struct ts_json *j = parsed(body, len, &tmp, errbuf);
 	int rc;
 
-	if(ts_json_parse(&j, body, len, errbuf, TOKENSHIM_ERRBUF_SIZE))
+	if(!j)
 		return TS_JSON_BAD;
-	rc = ts_json_number(&j, path, out);
-	ts_json_free(&j);
+	rc = ts_json_number(j, path, out);
+	ts_json_free(&tmp);
 	return rc;
 }
 
@@ -193,9 +311,12 @@ static int set_bytes(const char **dst, size_t *dlen, const char *s, size_t n)
 static int svc_set_token(struct tokenshim_token *t, const char *token,
 			 size_t len, time_t expires_at)
 {
+	time_t cap = time(NULL) + 365L * 86400;
+
 	if(set_bytes(&t->token, &t->token_len, token, len))
 		return -1;
-	t->expires_at = expires_at;
+	/* no server's word keeps a token for more than a year */
+	t->expires_at = expires_at > cap ? cap : expires_at;
 	return 0;
 }
 
@@ -263,6 +384,15 @@ static int svc_peer_token(tokenshim_ctx *ctx, const char *profile, char **out,
 	return h->peer_token(ctx->owner, profile, out, len, errbuf);
 }
 
+static void svc_peer_refused(tokenshim_ctx *ctx, const char *profile,
+			     const char *tok, size_t len)
+{
+	const struct ts_provider_host *h = up();
+
+	if(h && h->peer_refused)
+		h->peer_refused(ctx->owner, profile, tok, len);
+}
+
 static int svc_b64url_decode(const char *in, size_t len, char **out,
 			     size_t *outlen)
 {
@@ -325,7 +455,7 @@ static int svc_run(tokenshim_ctx *ctx, const char *cmdline, char **out,
 		return -1;
 	ts_buf_printf(&env, "TOKENSHIM_PROFILE=%s", ctx->profile);
 	extra[0] = env.p;
-	rc = ts_run(argv, extra, ctx->timeout_ms, TS_HTTP_MAX, out, outlen,
+	rc = ts_run(argv, extra, time_left(ctx), TS_HTTP_MAX, out, outlen,
 		    err, status, errbuf, TOKENSHIM_ERRBUF_SIZE);
 	ts_buf_free(&env);
 	ts_argv_free(&argv);
@@ -338,7 +468,7 @@ static const struct tokenshim_services services = {
 	.config = svc_config,
 	.secret = svc_secret,
 	.http = svc_http,
-	.http_free = ts_http_free,
+	.http_free = svc_http_free,
 	.json_string = svc_json_string,
 	.json_number = svc_json_number,
 	.buf_new = svc_buf_new,
@@ -357,6 +487,7 @@ static const struct tokenshim_services services = {
 	.peer_token = svc_peer_token,
 	.b64url_decode = svc_b64url_decode,
 	.run = svc_run,
+	.peer_refused = svc_peer_refused,
 };
 
 const struct tokenshim_services *ts_services(void)

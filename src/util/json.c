@@ -12,9 +12,49 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+/* With parent links, closing a container climbs the open ones rather than
+   scanning back over every token so far. */
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 #include "util/json.h"
+
+/* Deeper than any vendor answer; bounds the work a hostile one makes. */
+#define JSON_MAX_DEPTH 64
+/* Numbers beyond a signed 64-bit integer are refused before anyone can
+   convert them: nothing a vendor sends us is meant to be larger. */
+#define JSON_NUM_MAX 9223372036854775808.0	/* 2^63, itself refused */
+
+/* Non-zero when brackets nest more than JSON_MAX_DEPTH deep, read before
+   jsmn sees the text: closing a container costs jsmn a walk over the
+   ones still open (with or without parent links), so a hostile answer of
+   nested arrays would make its parse quadratic. One pass, strings
+   skipped. */
+static int too_deep(const char *js, size_t len)
+{
+	size_t i;
+	int depth = 0, in_str = 0;
+
+	for(i = 0; i < len; i++) {
+		char c = js[i];
+
+		if(in_str) {
+			if(c == '\\')
+				i++;
+			else if(c == '"')
+				in_str = 0;
+		}
+		else if(c == '"')
+			in_str = 1;
+		else if(c == '[' || c == '{') {
+			if(++depth > JSON_MAX_DEPTH)
+				return 1;
+		}
+		else if((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return 0;
+}
 
 int ts_json_parse(struct ts_json *j, const char *js, size_t len,
 		  char *errbuf, size_t errlen)
@@ -30,6 +70,11 @@ int ts_json_parse(struct ts_json *j, const char *js, size_t len,
 		;
 	if(i == len) {
 		snprintf(errbuf, errlen, "empty body");
+		return -1;
+	}
+	if(too_deep(js, len)) {
+		snprintf(errbuf, errlen, "JSON nested deeper than %d levels",
+			 JSON_MAX_DEPTH);
 		return -1;
 	}
 	jsmn_init(&p);
@@ -62,6 +107,7 @@ int ts_json_parse(struct ts_json *j, const char *js, size_t len,
 		snprintf(errbuf, errlen, "not a JSON object");
 		return -1;
 	}
+
 	j->js = js;
 	j->len = len;
 	j->tok = tok;
@@ -261,6 +307,41 @@ int ts_json_string(const struct ts_json *j, const char *path,
 	return TS_JSON_OK;
 }
 
+/* Non-zero when s[0..len) is a number as RFC 8259 spells it; jsmn lets
+   any primitive through ("-nan", "0x10", "1e"), and strtod would take
+   several of them. */
+static int json_number_syntax(const char *s, size_t len)
+{
+	size_t i = 0, d;
+
+	if(i < len && s[i] == '-')
+		i++;
+	if(i < len && s[i] == '0')
+		i++;
+	else {
+		for(d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if(i == d)
+			return 0;
+	}
+	if(i < len && s[i] == '.') {
+		for(d = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if(i == d)
+			return 0;
+	}
+	if(i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if(i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for(d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if(i == d)
+			return 0;
+	}
+	return i == len;
+}
+
 int ts_json_number(const struct ts_json *j, const char *path, double *out)
 {
 	const jsmntok_t *t;
@@ -281,9 +362,12 @@ int ts_json_number(const struct ts_json *j, const char *path, double *out)
 	tmp[len] = '\0';
 	if(!(tmp[0] == '-' || (tmp[0] >= '0' && tmp[0] <= '9')))
 		return TS_JSON_TYPE;	/* true, false, null */
+	if(!json_number_syntax(tmp, len))
+		return TS_JSON_BAD;
 	errno = 0;
 	v = strtod(tmp, &end);
-	if(*end || errno)
+	/* an underflow to 0 is harmless; an overflow is out of range */
+	if(*end || !(v > -JSON_NUM_MAX && v < JSON_NUM_MAX))
 		return TS_JSON_BAD;
 	*out = v;
 	return TS_JSON_OK;

@@ -7,6 +7,8 @@
 #ifndef TS_LOG_H
 #define TS_LOG_H
 
+#include "util/str.h"	/* ts_safe_url, for messages */
+
 /* Prints "tokenshim: <message>\n" on stderr. */
 void ts_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like ts_log, but only when TOKENSHIM_DEBUG is set to a non-zero value. */

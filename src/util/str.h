@@ -6,6 +6,7 @@
 #ifndef TS_STR_H
 #define TS_STR_H
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,6 +50,29 @@ static inline long ts_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* url as it may be shown: scheme://host[:port]/path, without user info,
+   query or fragment, which may hold a password or a token. Text that is
+   no URL at all is shown as "(not a URL)". Returns out. Inline, since
+   provider modules show URLs too and link none of the library. */
+static inline const char *ts_safe_url(const char *url, char *out, size_t len)
+{
+	const char *sch = url ? strstr(url, "://") : NULL, *auth, *end, *at;
+	size_t plen;
+
+	if(!sch || sch == url || strcspn(url, ":/?#@") != (size_t)(sch - url)) {
+		snprintf(out, len, "(not a URL)");
+		return out;
+	}
+	auth = sch + 3;
+	end = auth + strcspn(auth, "/?#");
+	for(at = auth; (at = memchr(at, '@', (size_t)(end - at))); auth = ++at)
+		;
+	plen = *end == '/' ? strcspn(end, "?#") : 0;
+	snprintf(out, len, "%.*s%.*s%.*s", (int)(sch + 3 - url), url,
+		 (int)(end - auth), auth, (int)plen, end);
+	return out;
 }
 
 #endif

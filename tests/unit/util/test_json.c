@@ -81,6 +81,78 @@ static void test_numbers(void)
 	ts_json_free(&j);
 }
 
+/* Numbers as RFC 8259 spells them, bounded before anyone converts them:
+   jsmn lets -nan, -inf and 0x10 through as primitives, and strtod takes
+   them. */
+static void test_number_bounds(void)
+{
+	static const struct { const char *js; int rc; double v; } cases[] = {
+		{"{\"n\":-nan}", TS_JSON_BAD, 0},
+		{"{\"n\":-inf}", TS_JSON_BAD, 0},
+		{"{\"n\":0x10}", TS_JSON_BAD, 0},
+		{"{\"n\":1e300}", TS_JSON_BAD, 0},
+		{"{\"n\":-1e19}", TS_JSON_BAD, 0},
+		{"{\"n\":9223372036854775808}", TS_JSON_BAD, 0},
+		{"{\"n\":01}", TS_JSON_BAD, 0},
+		{"{\"n\":1.}", TS_JSON_BAD, 0},
+		{"{\"n\":-}", TS_JSON_BAD, 0},
+		{"{\"n\":1e}", TS_JSON_BAD, 0},
+		{"{\"n\":9e18}", TS_JSON_OK, 9e18},
+		{"{\"n\":-0.5e-3}", TS_JSON_OK, -0.0005},
+		{"{\"n\":0}", TS_JSON_OK, 0},
+		{"{\"n\":1E+2}", TS_JSON_OK, 100},
+	};
+	struct ts_json j;
+	char err[128];
+	size_t i;
+
+	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double v = -1;
+		int rc;
+
+		CU_ASSERT_FATAL(ts_json_parse(&j, cases[i].js, strlen(cases[i].js),
+					      err, sizeof(err)) == 0);
+		rc = ts_json_number(&j, "n", &v);
+		if(rc != cases[i].rc || (rc == TS_JSON_OK && v != cases[i].v))
+			fprintf(stderr, "number case %s: rc %d v %g\n", cases[i].js, rc, v);
+		CU_ASSERT(rc == cases[i].rc);
+		if(rc == TS_JSON_OK)
+			CU_ASSERT(v == cases[i].v);
+		ts_json_free(&j);
+	}
+}
+
+/* Deeper than 64 levels is refused before jsmn reads it (its parse of
+   deep nesting is quadratic); brackets inside strings do not count. */
+static size_t nested(char *doc, int arrays)
+{
+	size_t n = (size_t)sprintf(doc, "{\"s\":\"[[[[\\\"[\",\"a\":");
+	int i;
+
+	for(i = 0; i < arrays; i++)
+		doc[n++] = '[';
+	for(i = 0; i < arrays; i++)
+		doc[n++] = ']';
+	doc[n++] = '}';
+	doc[n] = '\0';
+	return n;
+}
+
+static void test_depth(void)
+{
+	struct ts_json j;
+	char err[128], doc[400];
+	size_t n;
+
+	/* the object and 63 arrays: 64 levels */
+	n = nested(doc, 63);
+	CU_ASSERT(ts_json_parse(&j, doc, n, err, sizeof(err)) == 0);
+	ts_json_free(&j);
+	n = nested(doc, 64);
+	CU_ASSERT(ts_json_parse(&j, doc, n, err, sizeof(err)) == -1);
+	CU_ASSERT_STRING_EQUAL(err, "JSON nested deeper than 64 levels");
+}
+
 static void test_bad_documents(void)
 {
 	struct ts_json j;
@@ -125,6 +197,8 @@ void add_json_suite(void)
 	unit_test(s, "nested objects", test_nested);
 	unit_test(s, "escapes", test_escapes);
 	unit_test(s, "numbers", test_numbers);
+	unit_test(s, "numbers: grammar and bounds", test_number_bounds);
+	unit_test(s, "nesting depth", test_depth);
 	unit_test(s, "bad and truncated documents", test_bad_documents);
 	unit_test(s, "string encoding", test_encode);
 }
