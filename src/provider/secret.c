@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/files.h"
 #include "provider/secret.h"
 #include "util/str.h"
 
@@ -32,38 +33,34 @@ static void strip_newline(char *s, size_t *len)
 static int read_file(const char *path, char **out, char *errbuf,
 		     size_t errlen)
 {
-	struct ts_buf b = {0};
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char why[256], *text;
+	size_t len;
 
-	if(fd < 0) {
-		snprintf(errbuf, errlen, "cannot read secret file %s: %s", path,
-			 strerror(errno));
+	if(ts_read_regular(path, SECRET_MAX, &text, &len, &st, why,
+			   sizeof(why))) {
+		snprintf(errbuf, errlen, "secret file %s %s%s", path,
+			 errno == EINVAL || errno == EFBIG || errno == ELOOP ||
+			 errno == EAGAIN ? "" : "cannot be read: ", why);
 		return -1;
 	}
-	while((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if(b.len + (size_t)n > SECRET_MAX) {
-			snprintf(errbuf, errlen, "secret file %s is larger than %d bytes",
-				 path, SECRET_MAX);
-			n = -2;
-			break;
-		}
-		ts_buf_add(&b, chunk, (size_t)n);
-	}
-	ts_wipe(chunk, sizeof(chunk));
-	close(fd);
-	if(n < 0) {
-		if(n == -1)
-			snprintf(errbuf, errlen, "cannot read secret file %s: %s",
-				 path, strerror(errno));
-		ts_buf_free(&b);
+	/* Like ssh with a private key: what anyone may read is no secret.
+	   Group-readable files are fine, for shared service accounts. */
+	if(st.st_mode & S_IROTH) {
+		ts_wipe(text, len);
+		free(text);
+		snprintf(errbuf, errlen, "secret file %s is readable by others; "
+			 "not used (chmod o-r it)", path);
 		return -1;
 	}
-	ts_buf_add(&b, "", 0);
-	strip_newline(b.p, &b.len);
-	*out = ts_buf_steal(&b);
-	return *out ? 0 : -1;
+	strip_newline(text, &len);
+	if(!len) {
+		free(text);
+		snprintf(errbuf, errlen, "secret file %s is empty", path);
+		return -1;
+	}
+	*out = text;
+	return 0;
 }
 
 int ts_secret_read(enum ts_secret_src src, const char *spec, long timeout_ms,
@@ -112,6 +109,12 @@ int ts_secret_read(enum ts_secret_src src, const char *spec, long timeout_ms,
 			return -1;
 		}
 		strip_newline(o, &olen);
+		if(!olen) {
+			snprintf(errbuf, errlen, "secret command %s printed nothing",
+				 spec);
+			ts_free_secret(&o);
+			return -1;
+		}
 		*out = o;
 		return 0;
 	}
@@ -212,7 +215,8 @@ int ts_run(char *const argv[], char *const extra_env[], long timeout_ms,
 	char **env = NULL;
 	long deadline = ts_now_ms() + timeout_ms;
 	pid_t pid = -1;
-	int open_fds = 2, killed = 0;
+	int open_fds = 2, killed = 0, over = 0;
+	long nap = 1;
 
 	*out = *err = NULL;
 	*outlen = 0;
@@ -250,7 +254,7 @@ int ts_run(char *const argv[], char *const extra_env[], long timeout_ms,
 		pid = -1;
 		goto out;
 	}
-	while(open_fds > 0) {
+	while(open_fds > 0 && !killed && !over) {
 		struct pollfd pf[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
 		long left = deadline - ts_now_ms();
 		char chunk[4096];
@@ -279,16 +283,58 @@ int ts_run(char *const argv[], char *const extra_env[], long timeout_ms,
 				open_fds--;
 				continue;
 			}
+			/* more than the cap is an error, never a cut-down
+			   secret; stderr is only ever shown in part */
 			if(b->len + (size_t)n <= cap)
 				ts_buf_add(b, chunk, (size_t)n);
+			else if(!i)
+				over = 1;
 		}
 		ts_wipe(chunk, sizeof(chunk));
 	}
-	while(waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-		;
+	if(over)
+		kill(pid, SIGKILL);
+	/* The child may close its pipes and live on ("exec >&-; sleep 8"):
+	   the deadline covers the wait as well. */
+	for(;;) {
+		pid_t w = waitpid(pid, &wst, killed || over ? 0 : WNOHANG);
+
+		if(w == pid)
+			break;
+		if(w < 0 && errno == EINTR)
+			continue;
+		if(w < 0) {
+			/* ECHILD: the host ignores SIGCHLD, so the kernel
+			   reaped the child and its status is gone */
+			snprintf(errbuf, errlen, "%s: its exit status could not be read "
+				 "(%s; does the program ignore SIGCHLD?)", argv[0],
+				 strerror(errno));
+			pid = -1;
+			goto out;
+		}
+		if(ts_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			continue;
+		}
+		{
+			/* it is usually gone within the first nap */
+			struct timespec ts = {0, nap * 1000000L};
+
+			nanosleep(&ts, NULL);
+			if(nap < 16)
+				nap *= 2;
+		}
+	}
+	pid = -1;
 	if(killed) {
 		snprintf(errbuf, errlen, "%s did not finish within %ld ms and was killed",
 			 argv[0], timeout_ms);
+		goto out;
+	}
+	if(over) {
+		snprintf(errbuf, errlen, "%s printed more than %zu bytes; not used",
+			 argv[0], cap);
 		goto out;
 	}
 	*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);

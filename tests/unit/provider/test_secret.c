@@ -1,15 +1,18 @@
 /*
  * test_secret: secret sources and command splitting (src/provider/secret.c).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 
 #include "util/buf.h"
 #include "provider/secret.h"
+#include "util/str.h"
 #include "../units.h"
 
 static void test_literal_env(void)
@@ -45,7 +48,79 @@ static void test_file(void)
 	unlink(path);
 	CU_ASSERT(ts_secret_read(TS_SECRET_FILE, path, 1000, &s, err,
 				 sizeof(err)) == -1);
-	CU_ASSERT(strstr(err, "cannot read secret file") != NULL);
+	CU_ASSERT(strstr(err, "cannot be read: No such file or directory") != NULL);
+}
+
+/* Files that are not secrets: read by others, empty, a FIFO. */
+static void test_file_rules(void)
+{
+	char dir[] = "/tmp/ts-unit-secret-dir.XXXXXX", path[300];
+	char *s = NULL, err[512] = "";
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("pw\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	CU_ASSERT(ts_secret_read(TS_SECRET_FILE, path, 1000, &s, err,
+				 sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "is readable by others; not used") != NULL);
+	chmod(path, 0640);
+	CU_ASSERT(ts_secret_read(TS_SECRET_FILE, path, 1000, &s, err,
+				 sizeof(err)) == 0);
+	CU_ASSERT(s && !strcmp(s, "pw"));
+	ts_free_secret(&s);
+	f = fopen(path, "w");
+	fputs("\n", f);
+	fclose(f);
+	CU_ASSERT(ts_secret_read(TS_SECRET_FILE, path, 1000, &s, err,
+				 sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "is empty") != NULL);
+	unlink(path);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	alarm(10);
+	CU_ASSERT(ts_secret_read(TS_SECRET_FILE, path, 1000, &s, err,
+				 sizeof(err)) == -1);
+	alarm(0);
+	CU_ASSERT(strstr(err, "is a FIFO, not a regular file") != NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Output over the cap, no output, a child that closes its pipes and
+   lives on, and a host that ignores SIGCHLD. */
+static void test_cmd_limits(void)
+{
+	char *s = NULL, err[512] = "", *o = NULL, *e = NULL;
+	char *big[] = { "/bin/sh", "-c", "head -c 200000 /dev/zero", NULL };
+	char *linger[] = { "/bin/sh", "-c", "exec >&- 2>&-; sleep 8", NULL };
+	char *fail[] = { "/bin/false", NULL };
+	size_t olen;
+	long t0;
+	int status = 0;
+
+	CU_ASSERT(ts_secret_read(TS_SECRET_CMD, "/bin/sh -c 'head -c 100000 /dev/zero'",
+				 2000, &s, err, sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "printed more than 65536 bytes; not used") != NULL);
+	CU_ASSERT(ts_run(big, NULL, 2000, 1000, &o, &olen, &e, &status, err,
+			 sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "/bin/sh printed more than 1000 bytes") != NULL);
+	CU_ASSERT(ts_secret_read(TS_SECRET_CMD, "/bin/true", 2000, &s, err,
+				 sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "secret command /bin/true printed nothing") != NULL);
+	t0 = ts_now_ms();
+	CU_ASSERT(ts_run(linger, NULL, 500, 1000, &o, &olen, &e, &status, err,
+			 sizeof(err)) == -1);
+	CU_ASSERT(ts_now_ms() - t0 < 4000);
+	CU_ASSERT(strstr(err, "did not finish within 500 ms and was killed") != NULL);
+	signal(SIGCHLD, SIG_IGN);
+	CU_ASSERT(ts_run(fail, NULL, 2000, 1000, &o, &olen, &e, &status, err,
+			 sizeof(err)) == -1);
+	signal(SIGCHLD, SIG_DFL);
+	CU_ASSERT(strstr(err, "exit status could not be read") != NULL);
 }
 
 static void test_cmd(void)
@@ -97,6 +172,8 @@ void add_secret_suite(void)
 
 	unit_test(s, "literal and environment", test_literal_env);
 	unit_test(s, "file", test_file);
+	unit_test(s, "files that hold no secret", test_file_rules);
+	unit_test(s, "command output and exit limits", test_cmd_limits);
 	unit_test(s, "command, without a shell", test_cmd);
 	unit_test(s, "command line splitting", test_split);
 }
