@@ -154,7 +154,13 @@ struct tokenshim_services {
 	int (*run)(tokenshim_ctx *ctx, const char *cmdline, char **out,
 		   size_t *outlen, char **err, int *status, char *errbuf);
 
-	void *spare[8];		/* for later ABI versions */
+	/* Says that a server refused a token peer_token gave: the host drops
+	   it (releasing it where the peer's provider can), so that the next
+	   peer_token logs in afresh. NULL in hosts older than this member. */
+	void (*peer_refused)(tokenshim_ctx *ctx, const char *profile,
+			     const char *token, size_t len);
+
+	void *spare[7];		/* for later ABI versions */
 };
 
 /* Provider flags. */

@@ -65,23 +65,31 @@ static void endpoint(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	pv_url(out, len, svc->config(ctx, "url"), path);
 }
 
-/* The exp claim of a JWT, or 0 when it has none we can read. */
+/* The exp claim of a JWT: 0 when the token is no JWT or says nothing
+   (the profile's lifetime then applies), -1 when exp is there but is no
+   time. */
 static time_t jwt_exp(const struct tokenshim_services *svc, const char *jwt)
 {
 	const char *p1 = strchr(jwt, '.'), *p2;
-	char *payload = NULL, jerr[TOKENSHIM_ERRBUF_SIZE];
+	char *payload = NULL, jerr[TOKENSHIM_ERRBUF_SIZE] = "";
 	size_t plen;
 	double exp = 0;
+	time_t now = time(NULL);
+	int rc;
 
 	if(!p1 || !(p2 = strchr(p1 + 1, '.')))
 		return 0;
 	if(svc->b64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), &payload, &plen))
 		return 0;
-	if(svc->json_number(payload, plen, "exp", &exp, jerr) || exp <= 0 ||
-	   exp > 4102444800.0)
-		exp = 0;
+	rc = svc->json_number(payload, plen, "exp", &exp, jerr);
 	svc->free(payload);
-	return (time_t)exp;
+	if(rc == -1 || (rc == -3 && jerr[0]))
+		return 0;	/* no exp, or a payload that is no JSON */
+	if(rc != 0 || exp <= 0)
+		return -1;
+	/* bounded before it is converted: a year from now at most */
+	return exp > (double)(now + PV_MAX_LIFE) ? now + PV_MAX_LIFE :
+						   (time_t)exp;
 }
 
 /* Reads {"token": JWT} into out. */
@@ -91,6 +99,7 @@ static int token_answer(const struct tokenshim_services *svc,
 {
 	char *tok = NULL, jerr[TOKENSHIM_ERRBUF_SIZE];
 	size_t tlen;
+	time_t exp;
 	int rc;
 
 	if(r->status != 200)
@@ -102,8 +111,15 @@ static int token_answer(const struct tokenshim_services *svc,
 				 "%s: answer has no token", step);
 		return TOKENSHIM_EPROTO;
 	}
-	rc = svc->set_token(out, tok, tlen, jwt_exp(svc, tok)) ?
-	     TOKENSHIM_ENOMEM : TOKENSHIM_OK;
+	exp = jwt_exp(svc, tok);
+	if(exp < 0) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "%s: the token's exp claim is not a time", step);
+		svc->free(tok);
+		return TOKENSHIM_EPROTO;
+	}
+	rc = svc->set_token(out, tok, tlen, exp) ? TOKENSHIM_ENOMEM :
+						   TOKENSHIM_OK;
 	svc->free(tok);
 	return rc;
 }

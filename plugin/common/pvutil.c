@@ -71,10 +71,12 @@ int pv_send_auth(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	for(; headers && headers[n] && n < 6; n++)
 		hdrs[n] = headers[n];
 	if(token) {
-		if(tlen > 16384 || !(hdr = malloc(alen + tlen + 1))) {
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s", step,
-				 tlen > 16384 ? "token too long" : "out of memory");
-			return tlen > 16384 ? TOKENSHIM_EPROTO : TOKENSHIM_ENOMEM;
+		/* no fixed buffer: a release that cannot be built leaves a
+		   session open on the server */
+		if(!(hdr = malloc(alen + tlen + 1))) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: out of memory",
+				 step);
+			return TOKENSHIM_ENOMEM;
 		}
 		memcpy(hdr, auth, alen);
 		memcpy(hdr + alen, token, tlen + 1);
@@ -205,14 +207,68 @@ int pv_refusal(const struct tokenshim_services *svc,
 	return code;
 }
 
+int pv_token_ok(const char *tok, size_t len, const char *step, char *errbuf)
+{
+	size_t i;
+
+	for(i = 0; i < len; i++)
+		if((unsigned char)tok[i] < 0x20 || tok[i] == 0x7f) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "%s: the server's token holds a control character; not used",
+				 step);
+			return 0;
+		}
+	if(!len)
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: the server's token is empty",
+			 step);
+	return len > 0;
+}
+
+time_t pv_expires_in(double secs)
+{
+	if(!(secs > 0))
+		return 0;
+	if(secs > (double)PV_MAX_LIFE)
+		secs = (double)PV_MAX_LIFE;
+	return time(NULL) + (time_t)secs;
+}
+
+int pv_number(const struct tokenshim_services *svc, const char *body,
+	      size_t len, const char *key, const char *step, double *out,
+	      char *errbuf)
+{
+	char jerr[TOKENSHIM_ERRBUF_SIZE] = "", *s = NULL, *end;
+	size_t n;
+	int rc = svc->json_number(body, len, key, out, jerr);
+
+	if(rc == 0)
+		return 0;
+	if(rc == -1)
+		return 1;
+	if(rc == -2 && svc->json_string(body, len, key, &s, &n, jerr) == 0) {
+		/* some servers quote their numbers; only plain digits count */
+		int plain = n && n <= 18 && s[0] != '.' &&
+			    strspn(s, "0123456789.") == n;
+
+		*out = plain ? strtod(s, &end) : 0;
+		rc = plain && !*end ? 0 : -1;
+		svc->free(s);
+		if(rc == 0)
+			return 0;
+	}
+	snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "%s: %s is not a number", step,
+		 key);
+	return -1;
+}
+
 int pv_oauth_answer(const struct tokenshim_services *svc,
 		    const struct tokenshim_http_resp *r, const char *step,
 		    const char *const *token_keys, int keep_refresh,
 		    const char *old_refresh, size_t old_refresh_len,
 		    struct tokenshim_token *out, char *errbuf)
 {
-	char jerr[TOKENSHIM_ERRBUF_SIZE] = "", *tok = NULL, *ref = NULL, *s;
-	size_t tlen = 0, rlen = 0, n;
+	char jerr[TOKENSHIM_ERRBUF_SIZE] = "", *tok = NULL, *ref = NULL;
+	size_t tlen = 0, rlen = 0;
 	double exp = 0;
 	time_t expires_at = 0;
 	int i, rc;
@@ -236,11 +292,13 @@ int pv_oauth_answer(const struct tokenshim_services *svc,
 				 "%s: answer has no %s", step, token_keys[0]);
 		return TOKENSHIM_EPROTO;
 	}
-	if(svc->json_number(r->body, r->len, "expires_in", &exp, jerr) == 0 ||
-	   (svc->json_string(r->body, r->len, "expires_in", &s, &n, jerr) == 0 &&
-	    (exp = strtod(s, NULL), svc->free(s), 1)))
-		if(exp > 0 && exp < 10 * 365 * 86400.0)
-			expires_at = time(NULL) + (time_t)exp;
+	rc = pv_number(svc, r->body, r->len, "expires_in", step, &exp, errbuf);
+	if(rc < 0) {
+		svc->free(tok);
+		return TOKENSHIM_EPROTO;
+	}
+	if(rc == 0)
+		expires_at = pv_expires_in(exp);
 	rc = svc->set_token(out, tok, tlen, expires_at) ? TOKENSHIM_ENOMEM :
 							  TOKENSHIM_OK;
 	svc->free(tok);

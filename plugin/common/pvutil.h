@@ -8,6 +8,7 @@
 #define PVUTIL_H
 
 #include <stddef.h>
+#include <time.h>
 #include "tokenshim_provider.h"
 #include "util/str.h"
 
@@ -79,6 +80,25 @@ int pv_oauth_post(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		  const char *url, const char *extra_header, tokenshim_buf **form,
 		  const char *step, const struct tokenshim_token *old,
 		  struct tokenshim_token *out, char *errbuf);
+
+/* Non-zero when tok[0..len) may go into a header: not empty, and no CR,
+   LF, NUL or other control character. Otherwise "step: why" in errbuf. */
+int pv_token_ok(const char *tok, size_t len, const char *step, char *errbuf);
+
+/* The longest a token is believed to live, whatever its server says. */
+#define PV_MAX_LIFE (365L * 86400)
+
+/* When a token given secs seconds to live expires: now + secs, capped at
+   PV_MAX_LIFE; 0 (the server did not say) for secs <= 0. secs may be any
+   number the JSON reader gives (it refuses beyond 2^63). */
+time_t pv_expires_in(double secs);
+
+/* Reads the number at key of body, given as a JSON number or a numeric
+   string ("3600"): 0 with *out, 1 when absent, or -1 with
+   "step: KEY is not a number" in errbuf. */
+int pv_number(const struct tokenshim_services *svc, const char *body,
+	      size_t len, const char *key, const char *step, double *out,
+	      char *errbuf);
 
 /* Non-zero when secret key base is set in any of its forms. */
 int pv_secret_set(tokenshim_ctx *ctx, const struct tokenshim_services *svc,

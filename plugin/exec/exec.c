@@ -6,7 +6,9 @@
  * unusable output fails the login with the program's stderr as the reason;
  * a command that hangs is killed after the profile's timeout.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +105,8 @@ static int ex_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		rc = TOKENSHIM_EPROTO;
 		goto out;
 	}
-	if(svc->json_string(o, olen, "expires_at", &s, &n, jerr) == 0) {
+	rc = svc->json_string(o, olen, "expires_at", &s, &n, jerr);
+	if(rc == 0) {
 		expires_at = rfc3339(s);
 		if(!expires_at) {
 			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
@@ -111,9 +114,23 @@ static int ex_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			rc = TOKENSHIM_EPROTO;
 			goto out;
 		}
+		/* a year at most, as for every server's word */
+		if(expires_at > time(NULL) + PV_MAX_LIFE)
+			expires_at = time(NULL) + PV_MAX_LIFE;
 	}
-	else if(svc->json_number(o, olen, "expires_in", &in, jerr) == 0 && in > 0)
-		expires_at = time(NULL) + (time_t)in;
+	else if(rc != -1) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "login: expires_at is not an RFC 3339 time string");
+		rc = TOKENSHIM_EPROTO;
+		goto out;
+	}
+	else if((rc = pv_number(svc, o, olen, "expires_in", "login", &in,
+				errbuf)) < 0) {
+		rc = TOKENSHIM_EPROTO;
+		goto out;
+	}
+	else if(rc == 0)
+		expires_at = pv_expires_in(in);
 	rc = svc->set_token(out, tok, tlen, expires_at) ? TOKENSHIM_ENOMEM :
 							  TOKENSHIM_OK;
 out:

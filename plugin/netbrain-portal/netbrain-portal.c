@@ -56,20 +56,66 @@ static int portal_id(const char *url, char *out, size_t len)
 	return 0;
 }
 
+/* Asks for a ticket for portal id with session token tok. TOKENSHIM_OK
+   with out set; *stale when the server refused the session itself. */
+static int ticket(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		  const char *id, const char *tok, int *stale,
+		  struct tokenshim_token *out, char *errbuf)
+{
+	static const char *const hdrs[] = { "Content-Type: application/json",
+					    "Accept: application/json", NULL };
+	const char *base = svc->peer_config(ctx, svc->config(ctx, "session"),
+					    "url");
+	struct tokenshim_http_resp r;
+	char url[2048], serr[TOKENSHIM_ERRBUF_SIZE], *t = NULL;
+	tokenshim_buf *b = svc->buf_new();
+	const char *body;
+	double code = -1;
+	size_t blen, klen;
+	int rc;
+
+	*stale = 0;
+	if(!b)
+		return TOKENSHIM_ENOMEM;
+	svc->buf_add(b, "{\"portalId\":");
+	svc->buf_json_string(b, id);
+	svc->buf_add(b, "}");
+	body = svc->buf_data(b, &blen);
+	pv_url(url, sizeof(url), base, "/V1/portal-auth-ticket");
+	rc = body ? pv_send_auth(ctx, svc, "POST", url, hdrs, "token: ", tok,
+				 body, blen, &r, "ticket", errbuf) :
+		    TOKENSHIM_ENOMEM;
+	svc->buf_free(&b);
+	if(rc != TOKENSHIM_OK)
+		return rc;
+	if(r.status != 200 ||
+	   svc->json_number(r.body, r.len, "statusCode", &code, serr) ||
+	   code != 0 ||
+	   svc->json_string(r.body, r.len, "ticket", &t, &klen, serr)) {
+		rc = pv_refusal(svc, &r, "ticket", errbuf);
+		if(strstr(errbuf, "without a token"))
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+				 "ticket: answer has no ticket");
+		/* the session is what was refused, not the portal id */
+		*stale = r.status == 401 || code == 795005;
+	}
+	else if(!pv_token_ok(t, klen, "ticket", errbuf))
+		rc = TOKENSHIM_EPROTO;
+	else
+		rc = svc->set_token(out, t, klen, 0) ? TOKENSHIM_ENOMEM :
+						       TOKENSHIM_OK;
+	svc->free(t);
+	svc->http_free(&r);
+	return rc;
+}
+
 static int np_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      struct tokenshim_token *out, char *errbuf)
 {
 	const char *session = svc->config(ctx, "session");
-	const char *base = svc->peer_config(ctx, session, "url");
-	struct tokenshim_http_resp r;
-	char id[256], url[2048], hdr[1100], *tok = NULL, *ticket = NULL;
-	char serr[TOKENSHIM_ERRBUF_SIZE];
-	const char *hdrs[4] = { "Content-Type: application/json",
-				"Accept: application/json", hdr, NULL };
-	tokenshim_buf *b;
-	double code = -1;
-	size_t tlen, klen;
-	int rc;
+	char id[256], serr[TOKENSHIM_ERRBUF_SIZE], *tok = NULL;
+	size_t tlen;
+	int rc, stale = 0, tries;
 
 	if(!svc->request_url(ctx)) {
 		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
@@ -83,45 +129,25 @@ static int np_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			 "(expected .../portal/i/{portalId})");
 		return TOKENSHIM_ECONFIG;
 	}
-	rc = svc->peer_token(ctx, session, &tok, &tlen, serr);
-	if(rc != TOKENSHIM_OK) {
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "session: %s", serr);
-		return rc;
-	}
-	if(tlen + 8 > sizeof(hdr)) {
+	/* A session the server dropped is refused here long before its
+	   nominal expiry: drop it too, and try once more with a new one. */
+	for(tries = 0; tries < 2; tries++) {
+		rc = svc->peer_token(ctx, session, &tok, &tlen, serr);
+		if(rc != TOKENSHIM_OK) {
+			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "session: %s", serr);
+			return rc;
+		}
+		rc = ticket(ctx, svc, id, tok, &stale, out, errbuf);
+		if(rc == TOKENSHIM_OK || !stale || !svc->peer_refused) {
+			svc->free(tok);
+			return rc;
+		}
+		svc->debug(ctx, "the ticket call refused session %s; logging in again",
+			   session);
+		svc->peer_refused(ctx, session, tok, tlen);
 		svc->free(tok);
-		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE, "ticket: session token too long");
-		return TOKENSHIM_EPROTO;
+		tok = NULL;
 	}
-	snprintf(hdr, sizeof(hdr), "token: %s", tok);
-	svc->free(tok);
-	b = svc->buf_new();
-	if(!b) {
-		svc->wipe(hdr, sizeof(hdr));
-		return TOKENSHIM_ENOMEM;
-	}
-	svc->buf_add(b, "{\"portalId\":");
-	svc->buf_json_string(b, id);
-	svc->buf_add(b, "}");
-	pv_url(url, sizeof(url), base, "/V1/portal-auth-ticket");
-	rc = pv_send_buf(ctx, svc, "POST", url, hdrs, &b, &r, "ticket", errbuf);
-	svc->wipe(hdr, sizeof(hdr));
-	if(rc != TOKENSHIM_OK)
-		return rc;
-	if(r.status != 200 ||
-	   svc->json_number(r.body, r.len, "statusCode", &code, serr) ||
-	   code != 0 ||
-	   svc->json_string(r.body, r.len, "ticket", &ticket, &klen, serr)) {
-		rc = pv_refusal(svc, &r, "ticket", errbuf);
-		if(strstr(errbuf, "without a token"))
-			snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
-				 "ticket: answer has no ticket");
-	}
-	else
-		rc = svc->set_token(out, ticket, klen, 0) ? TOKENSHIM_ENOMEM :
-							     TOKENSHIM_OK;
-	svc->free(ticket);
-	svc->http_free(&r);
 	return rc;
 }
 

@@ -80,6 +80,19 @@ static int call(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			    blen, resp, step, errbuf);
 }
 
+static int nb_validate(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
+		       char *errbuf)
+{
+	/* a domain needs both; with one, every login would end in a failed
+	   domain call and a logout */
+	if(!svc->config(ctx, "tenant_id") != !svc->config(ctx, "domain_id")) {
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "tenant_id and domain_id go together; set both or neither");
+		return TOKENSHIM_ECONFIG;
+	}
+	return TOKENSHIM_OK;
+}
+
 static int nb_release(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		      const struct tokenshim_token *tok, char *errbuf)
 {
@@ -174,6 +187,16 @@ static int nb_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	if(rc != TOKENSHIM_OK)
 		goto out;
 	have_resp = 1;
+	if(r.status == 404) {
+		char url[2048], shown[512];
+
+		pv_url(url, sizeof(url), svc->config(ctx, "url"), "/V1/Session");
+		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
+			 "login: HTTP 404 from %s; url should end in /ServicesAPI/API",
+			 ts_safe_url(url, shown, sizeof(shown)));
+		rc = TOKENSHIM_ECONFIG;
+		goto out;
+	}
 	rc = nb_status(svc, &r, "login", errbuf);
 	if(rc != TOKENSHIM_OK)
 		goto out;
@@ -181,6 +204,11 @@ static int nb_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 	if(rc != 0 || !tlen) {
 		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,
 			 "login: statusCode 790200 but no token in the answer");
+		rc = TOKENSHIM_EPROTO;
+		goto out;
+	}
+	/* checked before its first use, which is our own domain call */
+	if(!pv_token_ok(token, tlen, "login", errbuf)) {
 		rc = TOKENSHIM_EPROTO;
 		goto out;
 	}
@@ -214,6 +242,7 @@ static const struct tokenshim_provider provider = {
 	.acquire = nb_acquire,
 	.refresh = NULL,
 	.release = nb_release,
+	.validate = nb_validate,
 };
 
 PV_PROVIDER(provider)

@@ -80,11 +80,20 @@ static int vr_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		/* validity is in milliseconds, rounded up to whole seconds so
 		   that a short sliding lifetime is not cut by a second;
 		   without it the host applies lifetime */
-		if(svc->json_number(r.body, r.len, "validity", &validity, serr))
-			validity = 0;
-		rc = svc->set_token(out, tok, tlen,
-				    (time_t)((validity + 999) / 1000)) ?
-		     TOKENSHIM_ENOMEM : TOKENSHIM_OK;
+		time_t now = time(NULL), at = 0;
+
+		rc = pv_number(svc, r.body, r.len, "validity", "login",
+			       &validity, errbuf);
+		/* an absolute time in ms, bounded before it is converted: a
+		   year from now at most */
+		if(rc == 0 && validity > 0)
+			at = validity / 1000 > (double)(now + PV_MAX_LIFE) ?
+			     now + PV_MAX_LIFE : (time_t)((validity + 999) / 1000);
+		if(rc < 0)
+			rc = TOKENSHIM_EPROTO;
+		else
+			rc = svc->set_token(out, tok, tlen, at) ?
+			     TOKENSHIM_ENOMEM : TOKENSHIM_OK;
 	}
 	svc->free(tok);
 	svc->http_free(&r);

@@ -295,9 +295,11 @@ static void test_vrops(void)
 	char err[TOKENSHIM_ERRBUF_SIZE];
 
 	CU_ASSERT(play("vr", 200, JSON,
-		       "{\"token\":\"x::y\",\"validity\":4102444800000,\"roles\":[]}",
+		       "{\"token\":\"x::y\",\"validity\":1900000000000,\"roles\":[]}",
 		       &t, err) == 0);
-	CU_ASSERT(t.expires_at == 4102444800);
+	/* 2030: more than a year from now, so capped at a year */
+	CU_ASSERT(t.expires_at <= time(NULL) + 31536000 &&
+		  t.expires_at >= time(NULL) + 31536000 - 5);
 	CU_ASSERT_STRING_EQUAL(wire.url, "https://vr/suite-api/api/auth/token/acquire");
 	CU_ASSERT_STRING_EQUAL(wire.body,
 		"{\"username\":\"u\",\"password\":\"p\",\"authSource\":\"LDAP\"}");
@@ -305,6 +307,66 @@ static void test_vrops(void)
 	CU_ASSERT(play("vr", 401, "", "", &t, err) == TOKENSHIM_EDENIED);
 	CU_ASSERT_STRING_EQUAL(err, "login: login refused (HTTP 401)");
 	hostile("vr");
+}
+
+/* Vendor numbers are bounded before they are converted, and a number of
+   the wrong type is an error, never a silent default. */
+static void test_expiry_numbers(void)
+{
+	struct tokenshim_token t;
+	char err[TOKENSHIM_ERRBUF_SIZE], answer[256];
+	time_t year = time(NULL) + 31536000;
+	long soon = (long)time(NULL) + 3600;
+
+	snprintf(answer, sizeof(answer), "{\"token\":\"v\",\"validity\":%ld000}", soon);
+	CU_ASSERT(play("vr", 200, JSON, answer, &t, err) == 0);
+	CU_ASSERT(t.expires_at == soon);
+	ts_token_clear(&t);
+	CU_ASSERT(play("vr", 200, JSON, "{\"token\":\"v\",\"validity\":9e18}", &t, err) == 0);
+	CU_ASSERT(t.expires_at >= year - 5 && t.expires_at <= year);
+	ts_token_clear(&t);
+	CU_ASSERT(play("vr", 200, JSON, "{\"token\":\"v\",\"validity\":-inf}", &t, err) ==
+		  TOKENSHIM_EPROTO);
+	CU_ASSERT_STRING_EQUAL(err, "login: validity is not a number");
+	ts_token_clear(&t);
+	CU_ASSERT(play("vr", 200, JSON, "{\"token\":\"v\",\"validity\":\"soon\"}", &t, err) ==
+		  TOKENSHIM_EPROTO);
+	ts_token_clear(&t);
+	CU_ASSERT(play("o2", 200, JSON, "{\"access_token\":\"A\",\"expires_in\":1e300}",
+		       &t, err) == TOKENSHIM_EPROTO);
+	CU_ASSERT_STRING_EQUAL(err, "login: expires_in is not a number");
+	ts_token_clear(&t);
+	CU_ASSERT(play("o2", 200, JSON, "{\"access_token\":\"A\",\"expires_in\":\"0x10\"}",
+		       &t, err) == TOKENSHIM_EPROTO);
+	ts_token_clear(&t);
+	CU_ASSERT(play("o2", 200, JSON, "{\"access_token\":\"A\",\"expires_in\":\"3600\"}",
+		       &t, err) == 0);
+	CU_ASSERT(t.expires_at >= time(NULL) + 3595 && t.expires_at <= time(NULL) + 3600);
+	ts_token_clear(&t);
+	CU_ASSERT(play("o2", 200, JSON, "{\"access_token\":\"A\",\"expires_in\":9e18}",
+		       &t, err) == 0);
+	CU_ASSERT(t.expires_at >= year - 5 && t.expires_at <= year);
+	ts_token_clear(&t);
+	/* a JWT whose exp is no time */
+	CU_ASSERT(play("aa", 200, JSON,
+		       "{\"token\":\"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOiJzb29uIn0.sig\"}",
+		       &t, err) == TOKENSHIM_EPROTO);
+	CU_ASSERT_STRING_EQUAL(err, "login: the token's exp claim is not a time");
+	ts_token_clear(&t);
+}
+
+/* NetBrain's token goes into its own domain call: it is checked first. */
+static void test_token_checked_first(void)
+{
+	struct tokenshim_token t;
+	char err[TOKENSHIM_ERRBUF_SIZE];
+
+	CU_ASSERT(play("nb", 200, JSON,
+		       "{\"statusCode\":790200,\"token\":\"abc\\r\\nX-Injected: yes\"}",
+		       &t, err) == TOKENSHIM_EPROTO);
+	CU_ASSERT_STRING_EQUAL(err, "login: the server's token holds a control character; not used");
+	CU_ASSERT_EQUAL(wire.calls, 1);	/* the login, and no domain call */
+	ts_token_clear(&t);
 }
 
 static void test_oauth2(void)
@@ -352,5 +414,7 @@ void add_services_suite(void)
 	unit_test(s, "idscan", test_idscan);
 	unit_test(s, "vrops", test_vrops);
 	unit_test(s, "oauth2", test_oauth2);
+	unit_test(s, "expiry numbers, bounded and typed", test_expiry_numbers);
+	unit_test(s, "a token is checked before its first use", test_token_checked_first);
 	unit_test(s, "netbrain-portal", test_portal);
 }
