@@ -122,7 +122,7 @@ int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
 	int rc;
 
 	memset(e, 0, sizeof(*e));
-	ts_profile_set_peer_token(peer_token);
+	ts_profile_set_peer_token(peer_token, ts_engine_refused);
 	rc = ts_config_load(path, must_exist, &e->cfg, report, rctx);
 	for(i = 0; i < e->cfg.nprofiles; i++) {
 		struct ts_slot *s = calloc(1, sizeof(*s));
@@ -527,6 +527,8 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 {
 	struct ts_slot *s = p->slot;
 	struct ts_lease *lease = NULL;
+	char *replaced = NULL;
+	size_t replaced_len = 0;
 	int rc, valid, leased;
 
 	if(!p->usable || !p->prov || !s) {
@@ -566,14 +568,15 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		pthread_mutex_unlock(&s->flight);
 		goto use_old;
 	}
-	if(!force) {
-		/* inside the lease: whoever held it may have stored a token */
-		adopt(p);
-		if(try_slot(p, 0, tok, len) >= 0) {
-			rc = TS_OK;
-			goto out;
-		}
+	/* inside the lease: whoever held it may have stored a token; a
+	   forced login learns from it what it replaces, and the counters */
+	adopt(p);
+	if(!force && try_slot(p, 0, tok, len) >= 0) {
+		rc = TS_OK;
+		goto out;
 	}
+	if(force)
+		try_slot(p, 1, &replaced, &replaced_len);
 	rc = obtain(p, req, errbuf, errlen);
 	if(rc == TS_OK)
 		rc = try_slot(p, 1, tok, len) >= 0 ? TS_OK : TS_ENOMEM;
@@ -581,8 +584,25 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		/* renewing ahead failed, but the token still works: use it */
 		ts_log("%s; the current token is still valid", errbuf);
 		rc = TS_OK;
+		goto out;
+	}
+	/* the session a forced login replaced is released, as a logout
+	   would: servers limit the sessions a user may hold */
+	if(rc == TS_OK && replaced && p->prov->p->release &&
+	   (replaced_len != *len || memcmp(replaced, *tok, *len))) {
+		struct tokenshim_token old = {0};
+		struct tokenshim_ctx ctx;
+		char perr[TOKENSHIM_ERRBUF_SIZE] = "";
+
+		old.token = replaced;
+		old.token_len = replaced_len;
+		ts_profile_ctx(p, NULL, &ctx);
+		if(p->prov->p->release(&ctx, ts_services(), &old, perr) != TS_OK)
+			ts_debug("profile %s: releasing the replaced token: %s",
+				 p->name, perr[0] ? perr : "failed");
 	}
 out:
+	ts_free_secret(&replaced);
 	ts_store_release(&s->ref, &lease);
 	pthread_mutex_unlock(&s->flight);
 	return rc;

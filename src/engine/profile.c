@@ -2,6 +2,8 @@
  * profile: building profiles from the config's sections.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +42,55 @@ struct ctx {
 	ts_report_fn *report;
 	void *rctx;
 	struct ts_config *cfg;
+	int *dlines;		/* [defaults] lines already reported */
+	size_t ndlines;
 };
 
 #define problem(c, line, ...) \
 	ts_ini_problem((c)->ini, (c)->report, (c)->rctx, line, __VA_ARGS__)
+
+/* Non-zero when line is one of [defaults] that was reported already: a
+   default is checked in every profile that inherits it, but its problem
+   is said once. The line is remembered when it was not. */
+static int said_before(struct ctx *c, int line)
+{
+	size_t i;
+	int *n;
+
+	if(!ts_kv_find_line(c->ini->defaults, c->ini->ndefaults, line))
+		return 0;
+	for(i = 0; i < c->ndlines; i++)
+		if(c->dlines[i] == line)
+			return 1;
+	n = realloc(c->dlines, (c->ndlines + 1) * sizeof(*n));
+	if(n) {
+		c->dlines = n;
+		c->dlines[c->ndlines++] = line;
+	}
+	return 0;
+}
+
+/* A problem with one key of profile p: "profile NAME: ..." for its own
+   keys, "[defaults]: ..." (once) for one it inherits. */
+static void kproblem(struct ctx *c, const struct ts_profile *p,
+		     const struct ts_kv *kv, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void kproblem(struct ctx *c, const struct ts_profile *p,
+		     const struct ts_kv *kv, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if(said_before(c, kv->line))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if(ts_kv_find_line(c->ini->defaults, c->ini->ndefaults, kv->line))
+		problem(c, kv->line, "[defaults]: %s", msg);
+	else
+		problem(c, kv->line, "profile %s: %s", p->name, msg);
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -76,7 +123,9 @@ static int parse_seconds(const char *v, long min, long *out_ms)
 
 	errno = 0;
 	d = strtod(v, &end);
-	if(errno || end == v || *end || d < (double)min || d > 86400.0 * 365)
+	/* NaN passes every comparison: isfinite first, and no hex */
+	if(errno || end == v || *end || !isfinite(d) || strpbrk(v, "xX") ||
+	   d < (double)min || d > 86400.0 * 365)
 		return -1;
 	*out_ms = (long)(d * 1000.0 + 0.5);
 	return 0;
@@ -85,9 +134,11 @@ static int parse_seconds(const char *v, long min, long *out_ms)
 /* ---- what providers may ask of profiles ------------------------------ */
 
 static ts_peer_token_fn *peer_fn;
+static ts_peer_refused_fn *refused_fn;
 
-void ts_profile_set_peer_token(ts_peer_token_fn *fn)
+void ts_profile_set_peer_token(ts_peer_token_fn *fn, ts_peer_refused_fn *rf)
 {
+	__atomic_store_n(&refused_fn, rf, __ATOMIC_RELEASE);
 	__atomic_store_n(&peer_fn, fn, __ATOMIC_RELEASE);
 }
 
@@ -125,8 +176,20 @@ static int h_peer_token(void *owner, const char *profile, char **out,
 	return fn(peer, out, len, errbuf);
 }
 
+static void h_peer_refused(void *owner, const char *profile, const char *tok,
+			   size_t len)
+{
+	const struct ts_profile *p = owner;
+	struct ts_profile *peer = p->cfg ? ts_config_profile(p->cfg, profile) :
+					   NULL;
+	ts_peer_refused_fn *fn = __atomic_load_n(&refused_fn, __ATOMIC_ACQUIRE);
+
+	if(peer && peer != p && fn)
+		fn(peer, tok, len);
+}
+
 static const struct ts_provider_host host = {
-	h_config, h_peer_config, h_peer_token
+	h_config, h_peer_config, h_peer_token, h_peer_refused
 };
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 
@@ -143,6 +206,8 @@ void ts_profile_ctx(struct ts_profile *p, const struct ts_req *req,
 	ctx->profile = p->name;
 	ctx->mod = p->prov;
 	ctx->timeout_ms = p->timeout_ms;
+	/* one budget for the whole call: every request, command and parse */
+	ctx->deadline_ms = ts_now_ms() + p->timeout_ms;
 	ctx->ca_file = p->ca_file;
 	ctx->insecure = p->insecure;
 	ctx->url = req ? req->url : NULL;
@@ -157,6 +222,70 @@ void ts_profile_ctx(struct ts_profile *p, const struct ts_req *req,
 		ctx->route.cainfo = req->proxy_cainfo;
 	}
 	ctx->owner = p;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Expands a path-valued setting: a leading "~/" to $HOME, and ${VAR} to
+   the variable's value ($CREDENTIALS_DIRECTORY under systemd). Returns
+   a malloc'ed path, or NULL with why. */
+static char *expand_path(const char *v, char *why, size_t whylen)
+{
+	struct ts_buf b = {0};
+	const char *home = getenv("HOME");
+
+	if(v[0] == '~' && v[1] == '/') {
+		if(!home || !*home) {
+			snprintf(why, whylen, "~/ needs HOME, which is not set");
+			return NULL;
+		}
+		ts_buf_adds(&b, home);
+		v++;
+	}
+	while(*v) {
+		const char *end;
+		char name[128];
+
+		if(v[0] != '$' || v[1] != '{') {
+			ts_buf_add(&b, v++, 1);
+			continue;
+		}
+		end = strchr(v, '}');
+		if(!end || end - v - 2 <= 0 || (size_t)(end - v - 2) >= sizeof(name)) {
+			snprintf(why, whylen, "bad ${VARIABLE} in the path");
+			ts_buf_free(&b);
+			return NULL;
+		}
+		memcpy(name, v + 2, (size_t)(end - v - 2));
+		name[end - v - 2] = '\0';
+		if(!getenv(name)) {
+			snprintf(why, whylen, "${%s} is not set", name);
+			ts_buf_free(&b);
+			return NULL;
+		}
+		ts_buf_adds(&b, getenv(name));
+		v = end + 1;
+	}
+	if(ts_buf_add(&b, "", 0)) {
+		snprintf(why, whylen, "out of memory");
+		ts_buf_free(&b);
+		return NULL;
+	}
+	return ts_buf_steal(&b);
+}
+
+/* Non-zero when url starts with http:// or https:// and names a host. */
+static int has_scheme(const char *url)
+{
+	const char *h = !strncasecmp(url, "https://", 8) ? url + 8 :
+			!strncasecmp(url, "http://", 7) ? url + 7 : NULL;
+
+	return h && *h && *h != '/';
 }
 
 /* Checks one profile's keys and fills its settings; marks it unusable on
@@ -185,9 +314,31 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 		}
 	}
 	for(i = 0; i < p->nkv; i++) {
-		const struct ts_kv *kv = &p->kv[i];
+		struct ts_kv *kv = &p->kv[i];
 		long ms;
 		int lit = 0;
+
+		if(ends_with(kv->key, "_file") &&
+		   (strchr(kv->value, '$') || kv->value[0] == '~')) {
+			char *x = expand_path(kv->value, err, sizeof(err));
+
+			if(!x) {
+				kproblem(c, p, kv, "%s: %s", kv->key, err);
+				bad = 1;
+				continue;
+			}
+			free(kv->value);
+			kv->value = x;
+		}
+		if((!strcmp(kv->key, "url") || ends_with(kv->key, "_url")) &&
+		   !has_scheme(kv->value)) {
+			/* else libcurl guesses http://, and the password goes
+			   out in clear */
+			kproblem(c, p, kv, "%s must start with https:// (or http://) "
+				 "and name a host", kv->key);
+			bad = 1;
+			continue;
+		}
 
 		/* every key but match may appear once */
 		for(j = 0; j < i; j++)
@@ -236,9 +387,10 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 			!strcmp(kv->key, "timeout")) {
 			if(parse_seconds(kv->value, 0, &ms) ||
 			   (ms == 0 && strcmp(kv->key, "refresh_ahead"))) {
-				problem(c, kv->line,
-					"profile %s: %s must be a positive number of seconds, not '%s'",
-					p->name, kv->key, kv->value);
+				kproblem(c, p, kv,
+					 "%s must be a number of seconds from %s to 31536000 (a year), not '%s'",
+					 kv->key, strcmp(kv->key, "refresh_ahead") ?
+					 "0.001" : "0", kv->value);
 				bad = 1;
 			}
 			else if(!strcmp(kv->key, "timeout"))
@@ -250,9 +402,8 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 		}
 		else if(!strcmp(kv->key, "insecure")) {
 			if((b = ts_parse_bool(kv->value)) < 0) {
-				problem(c, kv->line,
-					"profile %s: insecure must be true or false, not '%s'",
-					p->name, kv->value);
+				kproblem(c, p, kv, "insecure must be true or false, not '%s'",
+					 kv->value);
 				bad = 1;
 			}
 			else
@@ -262,9 +413,8 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 			if(!strcmp(kv->value, "pass"))
 				p->on_failure_pass = 1;
 			else if(strcmp(kv->value, "fail")) {
-				problem(c, kv->line,
-					"profile %s: on_failure must be fail or pass, not '%s'",
-					p->name, kv->value);
+				kproblem(c, p, kv, "on_failure must be fail or pass, not '%s'",
+					 kv->value);
 				bad = 1;
 			}
 		}
@@ -282,9 +432,8 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 			else if(*sch)
 				p->proxy = kv->value;
 			else {
-				problem(c, kv->line,
-					"profile %s: proxy must be none or an http://, https://, socks4://, socks4a://, socks5:// or socks5h:// URL",
-					p->name);
+				kproblem(c, p, kv,
+					 "proxy must be none or an http://, https://, socks4://, socks4a://, socks5:// or socks5h:// URL");
 				bad = 1;
 			}
 		}
@@ -413,7 +562,7 @@ static void build(struct ctx *c, int check_mode)
 static int finish(struct ts_ini *ini, int rc, int check_mode,
 		  struct ts_config *cfg, ts_report_fn *report, void *rctx)
 {
-	struct ctx c = { ini, report, rctx, cfg };
+	struct ctx c = { ini, report, rctx, cfg, NULL, 0 };
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = ini->path ? strdup(ini->path) : NULL;
@@ -421,6 +570,7 @@ static int finish(struct ts_ini *ini, int rc, int check_mode,
 		build(&c, check_mode);
 	cfg->errors = ini->errors;
 	ts_ini_free(ini);
+	free(c.dlines);
 	return rc;
 }
 

@@ -102,6 +102,9 @@ void ts_profile_ctx(struct ts_profile *p, const struct ts_req *req,
    peer_token promises. */
 typedef int ts_peer_token_fn(struct ts_profile *peer, char **out,
 			     size_t *len, char *errbuf);
-void ts_profile_set_peer_token(ts_peer_token_fn *fn);
+/* And how it says a server refused that token (ts_engine_refused). */
+typedef void ts_peer_refused_fn(struct ts_profile *peer, const char *tok,
+				size_t len);
+void ts_profile_set_peer_token(ts_peer_token_fn *fn, ts_peer_refused_fn *rf);
 
 #endif

@@ -112,12 +112,41 @@ static char *dup_bytes(const unsigned char *p, size_t n)
 	return d;
 }
 
+int ts_store_entry_decode(const unsigned char *plain, size_t len,
+			  struct ts_store_entry *e)
+{
+	struct head h;
+
+	memset(e, 0, sizeof(*e));
+	if(len < sizeof(h))
+		return TS_STORE_MISS;
+	memcpy(&h, plain, sizeof(h));
+	if(len != sizeof(h) + (size_t)h.token_len + h.extra_len || !h.token_len)
+		return TS_STORE_MISS;
+	e->token = dup_bytes(plain + sizeof(h), h.token_len);
+	e->extra = h.extra_len ? dup_bytes(plain + sizeof(h) + h.token_len,
+					   h.extra_len) : NULL;
+	if(!e->token || (h.extra_len && !e->extra)) {
+		ts_store_entry_clear(e);
+		return TS_STORE_FAIL;
+	}
+	e->token_len = h.token_len;
+	e->extra_len = h.extra_len;
+	e->expires_at = (time_t)h.expires_at;
+	e->obtained = (time_t)h.obtained;
+	e->life = (long)h.life;
+	e->logins = h.logins;
+	e->refreshes = h.refreshes;
+	e->storm_until = (time_t)h.storm_until;
+	e->storm_key = h.storm_key;
+	return TS_STORE_OK;
+}
+
 int ts_store_get(const struct ts_store_ref *r, struct ts_store_entry *e)
 {
 	struct ts_blob b = {0};
 	unsigned char *plain = NULL;
 	size_t len = 0;
-	struct head h;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
@@ -132,28 +161,9 @@ int ts_store_get(const struct ts_store_ref *r, struct ts_store_entry *e)
 			 "fails authentication; ignoring it", r->name);
 		goto out;
 	}
-	if(len < sizeof(h))
+	rc = ts_store_entry_decode(plain, len, e);
+	if(rc != TS_STORE_OK)
 		goto out;
-	memcpy(&h, plain, sizeof(h));
-	if(len != sizeof(h) + (size_t)h.token_len + h.extra_len || !h.token_len)
-		goto out;
-	e->token = dup_bytes(plain + sizeof(h), h.token_len);
-	e->extra = h.extra_len ? dup_bytes(plain + sizeof(h) + h.token_len,
-					   h.extra_len) : NULL;
-	if(!e->token || (h.extra_len && !e->extra)) {
-		ts_store_entry_clear(e);
-		rc = TS_STORE_FAIL;
-		goto out;
-	}
-	e->token_len = h.token_len;
-	e->extra_len = h.extra_len;
-	e->expires_at = (time_t)h.expires_at;
-	e->obtained = (time_t)h.obtained;
-	e->life = (long)h.life;
-	e->logins = h.logins;
-	e->refreshes = h.refreshes;
-	e->storm_until = (time_t)h.storm_until;
-	e->storm_key = h.storm_key;
 	e->gen = ts_blob_gen(b.p, b.len);
 	rc = TS_STORE_OK;
 out:

@@ -37,7 +37,9 @@ struct ts_blob {
 };
 #define TS_BLOB_MAGIC "TSC2"
 #define TS_BLOB_HEAD 12		/* magic and generation */
-#define TS_BLOB_MAX (64 * 1024)
+/* Room for any token a login can bring: answers are capped at 1 MiB, and
+   token and state both come from one. */
+#define TS_BLOB_MAX (1024 * 1024 + 1024)
 
 /* The generation in a blob's header; 0 for anything else, an entry of
    an older format included, which is therefore no entry at all. */
@@ -164,5 +166,10 @@ int ts_store_lease(const struct ts_store_ref *r, long wait_ms,
 void ts_store_release(const struct ts_store_ref *r, struct ts_lease **l);
 
 void ts_store_entry_clear(struct ts_store_entry *e);
+
+/* Reads an opened (unsealed) entry of len bytes into e: TS_STORE_OK, or
+   TS_STORE_MISS for one whose lengths do not add up. */
+int ts_store_entry_decode(const unsigned char *plain, size_t len,
+			  struct ts_store_entry *e);
 
 #endif

@@ -27,6 +27,13 @@ static int parse(const char *text, int mode, struct ts_config *cfg)
 	return ts_config_parse("t.conf", text, 1, mode, cfg, collect, NULL);
 }
 
+static int load(const char *path, const char *text, int mode,
+		struct ts_config *cfg)
+{
+	reports[0] = '\0';
+	return ts_config_parse(path, text, 1, mode, cfg, collect, NULL);
+}
+
 static void test_good(void)
 {
 	struct ts_config cfg;
@@ -128,7 +135,7 @@ static void test_errors_have_lines(void)
 	CU_ASSERT(strstr(reports, "t.conf:17: profile c: only one of header, cookie and query may be set\n") != NULL);
 	CU_ASSERT(strstr(reports, "t.conf:24: profile d: insecure must be true or false, not 'maybe'\n") != NULL);
 	CU_ASSERT(strstr(reports, "t.conf:25: profile d: on_failure must be fail or pass, not 'retry'\n") != NULL);
-	CU_ASSERT(strstr(reports, "t.conf:26: profile d: lifetime must be a positive number of seconds, not '0'\n") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:26: profile d: lifetime must be a number of seconds from 0.001 to 31536000 (a year), not '0'\n") != NULL);
 	CU_ASSERT(strstr(reports, "t.conf:34: key 'username' is not allowed in [defaults]\n") != NULL);
 	CU_ASSERT(strstr(reports, "t.conf:35: profile a is defined twice\n") != NULL);
 	CU_ASSERT(!ts_config_profile(&cfg, "a")->usable);
@@ -174,6 +181,53 @@ static int fini(void)
 	return 0;
 }
 
+/* Numbers that are no numbers, [defaults] said once, values that do not
+   go together, and paths with ~/ and ${VAR}. */
+static void test_values(void)
+{
+	struct ts_config cfg;
+	const struct ts_kv *kv;
+
+	setenv("TS_UNIT_DIR", "/run/credentials/x", 1);
+	unsetenv("TS_UNIT_UNSET");
+	setenv("HOME", "/home/unit", 1);
+	load("v.conf",
+	      "[defaults]\n"				/* 1 */
+	      "timeout = nan\n"				/* 2 */
+	      "[profile a]\nprovider = netbrain\nmatch = https://a/*\n"	/* 3-5 */
+	      "url = https://a/ServicesAPI/API\nusername = u\n"		/* 6-7 */
+	      "password_file = ${TS_UNIT_DIR}/nb\n"	/* 8 */
+	      "ca_file = ~/ca.pem\n"			/* 9 */
+	      "lifetime = inf\n"				/* 10 */
+	      "[profile b]\nprovider = netbrain\nmatch = https://b/*\n"	/* 11-13 */
+	      "url = b.corp/ServicesAPI/API\nusername = u\npassword = p\n"	/* 14-16 */
+	      "refresh_ahead = 1e400\n"			/* 17 */
+	      "tenant_id = T\n"				/* 18 */
+	      "[profile c]\nprovider = netbrain\nmatch = https://c/*\n"	/* 19-21 */
+	      "url = https://c/ServicesAPI/API\nusername = u\n"		/* 22-23 */
+	      "password_file = ${TS_UNIT_UNSET}/nb\n",	/* 24 */
+	      0600, &cfg);
+	CU_ASSERT(strstr(reports, "v.conf:2: [defaults]: timeout must be a number of seconds from 0.001 to 31536000 (a year), not 'nan'\n") != NULL);
+	/* three profiles inherit it; it is said once */
+	CU_ASSERT(strstr(strstr(reports, "v.conf:2:") + 1, "v.conf:2:") == NULL);
+	CU_ASSERT(strstr(reports, "v.conf:10: profile a: lifetime must be a number") != NULL);
+	CU_ASSERT(strstr(reports, "v.conf:14: profile b: url must start with https:// (or http://) and name a host\n") != NULL);
+	CU_ASSERT(strstr(reports, "v.conf:17: profile b: refresh_ahead must be a number") != NULL);
+	CU_ASSERT(strstr(reports, "v.conf:24: profile c: password_file: ${TS_UNIT_UNSET} is not set\n") != NULL);
+	kv = ts_profile_kv(ts_config_profile(&cfg, "a"), "password_file");
+	CU_ASSERT(kv && !strcmp(kv->value, "/run/credentials/x/nb"));
+	kv = ts_profile_kv(ts_config_profile(&cfg, "a"), "ca_file");
+	CU_ASSERT(kv && !strcmp(kv->value, "/home/unit/ca.pem"));
+	ts_config_free(&cfg);
+	load("w.conf",
+	      "[profile d]\nprovider = netbrain\nmatch = https://d/*\n"
+	      "url = https://d/ServicesAPI/API\nusername = u\npassword = p\n"
+	      "tenant_id = T\n", 0600, &cfg);
+	CU_ASSERT(strstr(reports, "w.conf:1: profile d: tenant_id and domain_id go together; set both or neither\n") != NULL);
+	CU_ASSERT(!ts_config_profile(&cfg, "d")->usable);
+	ts_config_free(&cfg);
+}
+
 void add_profile_suite(void)
 {
 	CU_pSuite s = unit_suite("profile", init, fini);
@@ -181,4 +235,5 @@ void add_profile_suite(void)
 	unit_test(s, "a good config", test_good);
 	unit_test(s, "problems carry file:line", test_errors_have_lines);
 	unit_test(s, "literal secrets and file modes", test_literal_secret_mode);
+	unit_test(s, "numbers, defaults, schemes and paths", test_values);
 }
