@@ -14,16 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
 #include "provider/provider.h"
 #include "tokenshim_provider.h"
 #include "util/buf.h"
+#include "util/files.h"
 #include "util/json.h"
+#include "util/str.h"
 
 static const char usage[] =
-"Usage: tokenshim [-c FILE] COMMAND [ARGS]\n"
+"Usage: tokenshim [-c FILE] COMMAND [-c FILE] [ARGS]\n"
 "Gives unmodified libcurl programs the login tokens their APIs want.\n"
 "\n"
 "Commands:\n"
@@ -38,7 +41,8 @@ static const char usage[] =
 "  providers                     list installed providers and their keys\n"
 "  status [--json]               one row per profile: state, expiry, logins\n"
 "                                and refreshes (never the token)\n"
-"  login PROFILE                 force a new token for every process\n"
+"  login PROFILE | --all         force a new token for every process,\n"
+"                                releasing the one it replaces\n"
 "  logout PROFILE | --all        release tokens upstream and delete them\n"
 "                                from the shared cache\n"
 "\n"
@@ -62,9 +66,20 @@ static void report(void *ctx, const char *msg)
 
 static int load(struct ts_engine *e, int *problems)
 {
-	char *path = ts_config_find();
-	int rc = ts_engine_init(e, path, 1, report, problems);
+	char *path, searched[8300];
+	int rc;
 
+	if(ts_config_searched(searched, sizeof(searched))) {
+		/* as the library, which then sees no profiles */
+		fprintf(stderr, "tokenshim: no config found; searched %s "
+			"(or set TOKENSHIM_CONFIG, or use -c FILE)\n", searched);
+		path = ts_config_find();
+		ts_engine_init(e, path, 0, report, problems);
+		free(path);
+		return -2;
+	}
+	path = ts_config_find();
+	rc = ts_engine_init(e, path, 1, report, problems);
 	free(path);
 	return rc;
 }
@@ -161,7 +176,10 @@ static int cmd_match(struct ts_engine *e, const char *url)
 	char *shown;
 
 	if(!p) {
-		printf("no profile matches %s\n", url);
+		char shown[512];
+
+		printf("no profile matches %s\n", ts_safe_url(url, shown,
+							    sizeof(shown)));
 		return 1;
 	}
 	printf("profile %s (provider %s) via %s\n", p->name,
@@ -189,9 +207,55 @@ static int cmd_match(struct ts_engine *e, const char *url)
 	return 0;
 }
 
+/* Looks at the secret files a profile names, as a login would read
+   them: a file others may read is a problem (the login refuses it), a
+   group-readable one is noted, for shared service accounts. */
+static int check_files(const struct ts_profile *p)
+{
+	size_t i;
+	int bad = 0;
+
+	for(i = 0; i < p->nkv; i++) {
+		const struct ts_kv *kv = &p->kv[i];
+		size_t n = strlen(kv->key);
+		struct stat st;
+
+		if(n < 5 || strcmp(kv->key + n - 5, "_file") ||
+		   !strcmp(kv->key, "ca_file"))
+			continue;
+		if(lstat(kv->value, &st)) {
+			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s: %s\n",
+				p->file, kv->line, p->name, kv->key, kv->value,
+				strerror(errno));
+			bad++;
+		}
+		else if(!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s is %s, "
+				"not a regular file\n", p->file, kv->line, p->name,
+				kv->key, kv->value, ts_file_kind(&st));
+			bad++;
+		}
+		else if(st.st_mode & S_IROTH) {
+			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s is "
+				"readable by others; chmod o-r it\n", p->file,
+				kv->line, p->name, kv->key, kv->value);
+			bad++;
+		}
+		else if(st.st_mode & S_IRGRP)
+			fprintf(stderr, "tokenshim: %s:%d: note: profile %s: %s %s is "
+				"readable by its group (gid %u)\n", p->file, kv->line,
+				p->name, kv->key, kv->value, (unsigned)st.st_gid);
+	}
+	return bad;
+}
+
 static int cmd_check(struct ts_engine *e, int problems)
 {
 	size_t i, usable = 0;
+
+	for(i = 0; i < e->cfg.nprofiles; i++)
+		if(e->cfg.profiles[i].usable)
+			problems += check_files(&e->cfg.profiles[i]);
 
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		usable += e->cfg.profiles[i].usable ? 1 : 0;
@@ -250,17 +314,22 @@ static int logout_one(struct ts_profile *p)
 
 static int cmd_logout(struct ts_engine *e, const char *name)
 {
-	struct ts_profile *p;
+	struct ts_profile *p = need_profile(e, name);
+
+	return p ? logout_one(p) : 1;
+}
+
+/* Runs fn for every usable profile (login --all, logout --all). */
+static int cmd_each(struct ts_engine *e,
+		    int (*fn)(struct ts_engine *e, const char *name))
+{
 	size_t i;
 	int rc = 0;
 
-	if(strcmp(name, "--all")) {
-		p = need_profile(e, name);
-		return p ? logout_one(p) : 1;
-	}
 	for(i = 0; i < e->cfg.nprofiles; i++)
-		if(e->cfg.profiles[i].usable)
-			rc |= logout_one(&e->cfg.profiles[i]);
+		if(e->cfg.profiles[i].usable &&
+		   !(e->cfg.profiles[i].prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
+			rc |= fn(e, e->cfg.profiles[i].name);
 	return rc;
 }
 
@@ -356,6 +425,109 @@ static int set_config(const char *file)
 	return setenv("TOKENSHIM_CONFIG", abs, 1);
 }
 
+/* What a verb takes: its one operand (PROFILE or URL), and the options
+   it knows besides -c. */
+struct verb {
+	const char *name;
+	const char *operand;	/* NULL: none */
+	int all;		/* --all instead of the operand */
+	int json;		/* --json */
+};
+
+static const struct verb verbs[] = {
+	{"exec", NULL, 0, 0},
+	{"token", "PROFILE", 0, 0},
+	{"header", "PROFILE", 0, 0},
+	{"match", "URL", 0, 0},
+	{"check", NULL, 0, 0},
+	{"providers", NULL, 0, 0},
+	{"status", NULL, 0, 1},
+	{"login", "PROFILE", 1, 0},
+	{"logout", "PROFILE", 1, 0},
+	{NULL, NULL, 0, 0}
+};
+
+/* Reads the arguments after the verb: options in any order (-c FILE,
+   --config FILE or --config=FILE, and the verb's own), then its operand;
+   "--" ends the options. For exec, the first word that is no option
+   starts the command, and *cmd is where. Returns 0, or 2 after a
+   message. */
+static int verb_args(const struct verb *v, int argc, char **argv, int i,
+		     const char **operand, int *all, int *json, int *cmd)
+{
+	int dashdash = 0;
+
+	*operand = NULL;
+	*all = *json = 0;
+	for(; i < argc; i++) {
+		const char *a = argv[i];
+
+		if(!dashdash && !strcmp(a, "--")) {
+			dashdash = 1;
+			if(cmd) {
+				*cmd = i + 1;
+				return 0;
+			}
+			continue;
+		}
+		if(!dashdash && a[0] == '-' && a[1]) {
+			if(!strcmp(a, "-c") || !strcmp(a, "--config")) {
+				if(i + 1 >= argc) {
+					fprintf(stderr, "tokenshim: %s: %s needs a FILE\n",
+						v->name, a);
+					return 2;
+				}
+				if(set_config(argv[++i]))
+					return 2;
+			}
+			else if(!strncmp(a, "--config=", 9)) {
+				if(set_config(a + 9))
+					return 2;
+			}
+			else if(v->all && !strcmp(a, "--all"))
+				*all = 1;
+			else if(v->json && !strcmp(a, "--json"))
+				*json = 1;
+			else if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
+				fputs(usage, stdout);
+				exit(0);
+			}
+			else {
+				/* never taken as exec's command: "-x curl"
+				   is a typo, not a program called -x */
+				fprintf(stderr, "tokenshim: %s: unknown option '%s' "
+					"(see tokenshim --help)\n", v->name, a);
+				return 2;
+			}
+			continue;
+		}
+		if(cmd) {
+			*cmd = i;
+			return 0;
+		}
+		if(!v->operand || *operand) {
+			fprintf(stderr, "tokenshim: %s: unexpected argument '%s'\n",
+				v->name, a);
+			return 2;
+		}
+		*operand = a;
+	}
+	if(cmd) {
+		*cmd = argc;
+		return 0;
+	}
+	if(v->operand && !*operand && !*all) {
+		fprintf(stderr, "tokenshim: %s: missing %s\n", v->name, v->operand);
+		return 2;
+	}
+	if(*operand && *all) {
+		fprintf(stderr, "tokenshim: %s: give %s or --all, not both\n",
+			v->name, v->operand);
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -364,11 +536,12 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
+	const struct verb *v;
 	struct ts_engine e;
-	const char *verb;
-	int c, rc, problems = 0;
+	const char *operand;
+	int c, rc, problems = 0, all, json, cmd = 0;
 
-	/* "+": stop at the verb, whose arguments are its own */
+	/* "+": stop at the verb; verb_args reads the rest */
 	while((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch(c) {
 		case 'c':
@@ -391,65 +564,42 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	verb = argv[optind++];
-	if(!strcmp(verb, "exec")) {
-		/* exec's own -c, then "--", then the command */
-		while(optind < argc) {
-			if(!strcmp(argv[optind], "-c") ||
-			   !strcmp(argv[optind], "--config")) {
-				if(optind + 1 >= argc) {
-					fprintf(stderr, "tokenshim: exec: -c needs a file\n");
-					return 2;
-				}
-				if(set_config(argv[optind + 1]))
-					return 2;
-				optind += 2;
-			}
-			else if(!strcmp(argv[optind], "--")) {
-				optind++;
-				break;
-			}
-			else
-				break;
-		}
-		return cmd_exec(argc - optind, argv + optind);
+	for(v = verbs; v->name && strcmp(v->name, argv[optind]); v++)
+		;
+	if(!v->name) {
+		fprintf(stderr, "tokenshim: unknown command '%s'\n%s", argv[optind],
+			usage);
+		return 2;
 	}
-	if(!strcmp(verb, "providers")) {
+	if(verb_args(v, argc, argv, optind + 1, &operand, &all, &json,
+		     !strcmp(v->name, "exec") ? &cmd : NULL))
+		return 2;
+	if(!strcmp(v->name, "exec"))
+		return cmd_exec(argc - cmd, argv + cmd);
+	if(!strcmp(v->name, "providers")) {
 		rc = cmd_providers();
 		ts_provider_unload_all();
 		return rc;
 	}
-	if(strcmp(verb, "check") && strcmp(verb, "token") &&
-	   strcmp(verb, "header") && strcmp(verb, "match") &&
-	   strcmp(verb, "logout") && strcmp(verb, "login") &&
-	   strcmp(verb, "status")) {
-		fprintf(stderr, "tokenshim: unknown command '%s'\n%s", verb, usage);
-		return 2;
-	}
-	if(!strcmp(verb, "status") ?
-	   (optind < argc && (optind + 1 != argc || strcmp(argv[optind], "--json"))) :
-	   strcmp(verb, "check") && optind + 1 != argc) {
-		fprintf(stderr, "tokenshim: %s: wrong arguments\n%s", verb, usage);
-		return 2;
-	}
-	if(load(&e, &problems) && strcmp(verb, "check")) {
+	rc = load(&e, &problems);
+	if(rc && (rc == -2 || strcmp(v->name, "check"))) {
 		ts_engine_free(&e);
-		return !strcmp(verb, "match") ? 2 : 1;
+		return !strcmp(v->name, "match") || !strcmp(v->name, "check") ? 2 : 1;
 	}
-	if(!strcmp(verb, "check"))
+	if(!strcmp(v->name, "check"))
 		rc = cmd_check(&e, problems);
-	else if(!strcmp(verb, "token"))
-		rc = cmd_token(&e, argv[optind], 0);
-	else if(!strcmp(verb, "header"))
-		rc = cmd_token(&e, argv[optind], 1);
-	else if(!strcmp(verb, "match"))
-		rc = cmd_match(&e, argv[optind]);
-	else if(!strcmp(verb, "status"))
-		rc = cmd_status(&e, optind < argc);
-	else if(!strcmp(verb, "login"))
-		rc = cmd_login(&e, argv[optind]);
+	else if(!strcmp(v->name, "token"))
+		rc = cmd_token(&e, operand, 0);
+	else if(!strcmp(v->name, "header"))
+		rc = cmd_token(&e, operand, 1);
+	else if(!strcmp(v->name, "match"))
+		rc = cmd_match(&e, operand);
+	else if(!strcmp(v->name, "status"))
+		rc = cmd_status(&e, json);
+	else if(!strcmp(v->name, "login"))
+		rc = all ? cmd_each(&e, cmd_login) : cmd_login(&e, operand);
 	else
-		rc = cmd_logout(&e, argv[optind]);
+		rc = all ? cmd_each(&e, cmd_logout) : cmd_logout(&e, operand);
 	ts_engine_free(&e);
 	ts_provider_unload_all();
 	return rc;
