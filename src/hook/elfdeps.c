@@ -38,10 +38,12 @@ int ts_elf_needs(const char *path, const char *prefix)
 	struct stat st;
 	int fd, found = 0, j;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never waits on a FIFO: what is dlopen'ed is a regular file */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if(fd < 0)
 		return 0;
-	if(fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+	if(fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	   st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
 		close(fd);
 		return 0;
 	}
@@ -54,11 +56,13 @@ int ts_elf_needs(const char *path, const char *prefix)
 	if(memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	   eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	   eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
+	   eh->e_phoff % 8 ||	/* tables are aligned in any real object */
 	   (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
 		goto out;
 	ph = (const Elf64_Phdr *)(m + eh->e_phoff);
 	for(j = 0; j < eh->e_phnum; j++)
 		if(ph[j].p_type == PT_DYNAMIC && ph[j].p_offset <= size &&
+		   !(ph[j].p_offset % 8) &&
 		   ph[j].p_filesz <= size - ph[j].p_offset) {
 			dyn = (const Elf64_Dyn *)(m + ph[j].p_offset);
 			ndyn = ph[j].p_filesz / sizeof(Elf64_Dyn);
