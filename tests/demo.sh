@@ -31,7 +31,7 @@ H="http://localhost:$P"
 API="$H/ServicesAPI/API"
 
 umask 077
-printf '%s\n' "$KEY" >"$T/cr.key"
+printf '%s\n' "$KEY" >"$T/cr.key"; chmod 600 "$T/cr.key"
 cat >"$T/tokenshim.conf" <<CONF
 [defaults]
 timeout = 10

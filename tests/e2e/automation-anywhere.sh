@@ -8,7 +8,7 @@
 KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'
 start_server aa --user jdoe:pw --api-key "jdoe:$KEY" --expires-in 6
 P=$aa_PORT
-printf '%s\n' "$KEY" >"$T/key"
+printf '%s\n' "$KEY" >"$T/key"; chmod 600 "$T/key"
 conf "$T/c.conf" <<CONF
 [profile cr]
 provider = automation-anywhere

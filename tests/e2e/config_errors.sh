@@ -58,7 +58,7 @@ expect_match "a missing match is reported at the profile's line" "$out" \
 expect_match "a bad pattern is reported at its line" "$out" \
 	"bad.conf:32: profile badpattern: bad match pattern"
 expect_match "a bad number is reported at its line" "$out" \
-	"bad.conf:36: profile badpattern: timeout must be a positive number"
+	"bad.conf:36: profile badpattern: timeout must be a number of seconds"
 expect_match "check counts usable profiles" "$out" '1 of 5 profile\(s\) usable'
 
 # under exec: the broken profile's requests fail loudly, the good one works
@@ -89,7 +89,7 @@ password s3cret
 CONF
 out=$("$TS" -c "$T/syntax.conf" check 2>&1)
 expect_match "a key outside any section" "$out" "syntax.conf:1: key 'stray' outside any section"
-expect_match "an unknown section" "$out" 'syntax.conf:2: unknown section \[server nb\]'
+expect_match "an unknown section" "$out" 'syntax.conf:2: unknown section: expected \[defaults\] or \[profile NAME\]'
 expect_match "a duplicate key" "$out" "syntax.conf:5: profile dup: duplicate key 'provider' \\(first at line 4\\)"
 expect_match "a line that is no key = value" "$out" "syntax.conf:10: expected 'key = value'"
 expect_nomatch "without showing the line, which may hold a secret" "$out" 's3cret'

@@ -8,7 +8,10 @@ and records what it received so that tests can assert on the wire:
   GET  /_ts/requests   every request received: method, path, headers, body
   POST /_ts/expire     invalidates every token issued so far
   POST /_ts/fail?n=N&status=S   answers the next N logins with HTTP S
-  POST /_ts/next-token?value=V  the next login issues V as its token
+  POST /_ts/next-token?value=V  the next login issues V as its token (or
+                                the request body, for a long V)
+  POST /_ts/next-answer?status=S  the next login answers the request body,
+                                as JSON, with HTTP S (200)
   POST /_ts/forget-refresh      every refresh token issued is refused
   POST /_ts/huge                the next login answers 2 MiB of JSON
   POST /_ts/reject-all?on=1|0   NetBrain refuses every token (HTTP 401)
@@ -88,6 +91,7 @@ class State:
         self.fail_status = 503
         self.next_token = None
         self.huge_next = False
+        self.next_answer = None      # (status, bytes)
         self.reject_all = False
         self.api_keys = dict(u.split(":", 1) for u in args.api_key)
         self.resolve_access = {}     # access token -> user
@@ -155,6 +159,11 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(st.fail_status, raw=b"<html>upstream busy</html>",
                            ctype="text/html")
                 return False
+            if st.next_answer is not None:
+                status, raw = st.next_answer
+                st.next_answer = None
+                self._send(status, raw=raw)
+                return False
             if st.huge_next:
                 st.huge_next = False
                 pad = "x" * (2 * 1024 * 1024)
@@ -175,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body()
         url = urlsplit(self.path)
         if url.path.startswith("/_ts/"):
-            return self._control(url, st)
+            return self._control(url, st, body)
         self._record(body)
         delay = parse_qs(url.query).get("delay")
         if delay:
@@ -273,7 +282,7 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, raw=head + question + answer,
                           ctype="application/dns-message")
 
-    def _control(self, url, st):
+    def _control(self, url, st, body=b""):
         q = parse_qs(url.query)
         with st.lock:
             if url.path == "/_ts/stats":
@@ -300,8 +309,12 @@ class Handler(BaseHTTPRequestHandler):
                 st.resolve_refresh.clear()
                 st.oauth_refresh.clear()
                 return self._send(200, {"forgot": True})
+            if url.path == "/_ts/next-answer":
+                st.next_answer = (int(q.get("status", ["200"])[0]), body)
+                return self._send(200, {"next_answer": len(body)})
             if url.path == "/_ts/next-token":
-                st.next_token = q.get("value", [""])[0]
+                st.next_token = (body.decode("utf-8", "replace") if body
+                                 else q.get("value", [""])[0])
                 return self._send(200, {"next_token": True})
         self._send(404, {"error": "no such control"})
 
@@ -323,6 +336,10 @@ class Handler(BaseHTTPRequestHandler):
                     return self._send(st.fail_status,
                                       raw=b"<html>upstream busy</html>",
                                       ctype="text/html")
+                if st.next_answer is not None:
+                    status, raw = st.next_answer
+                    st.next_answer = None
+                    return self._send(status, raw=raw)
             req = self._json(body)
             if req is None:
                 return self._send(400, {"statusCode": 791000,
