@@ -230,11 +230,13 @@ expect_match "a command that closes its pipes and lives on is killed at the time
 expect_eq "in about a second, not 8" "$([ "$took" -le 3 ] && echo yes || echo "$took s")" yes
 { nb_profile nb "http://localhost:$P/ServicesAPI/*" | sed 's|^password = .*|password_cmd = /bin/false|'; } | conf "$T/false.conf"
 # (dash does not pass an ignored SIGCHLD on; python does)
+before=$(counter $P login_failures)
 out=$("$PY" -c 'import os, signal, sys
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 os.execv(sys.argv[1], sys.argv[1:])' "$TS" -c "$T/false.conf" token nb 2>&1)
 expect_eq "with SIGCHLD ignored, /bin/false is no success" "$?" 1
 expect_match "and says why" "$out" "exit status could not be read"
+expect_eq "no login was tried with whatever it printed" "$(counter $P login_failures)" "$before"
 
 # secrets in URLs: the login URL's user info and query never show
 conf "$T/url.conf" <<CONF

@@ -151,5 +151,6 @@ new_cache
 tsexec -c "$T/noca.conf" -- "$CURL_BIN" -sS --cacert "$T/cert.pem" "$S/V1/Other" >/dev/null 2>"$T/err"
 expect_eq "HTTPS: without ca_file the login server is not trusted (67)" "$?" 67
 expect_match "and says why" "$(cat "$T/err")" 'profile tls: login: .*(certificate|SSL)'
+expect_match "and points at ca_file" "$(cat "$T/err")" 'set ca_file to the CA of the login server'
 
 finish
