@@ -116,7 +116,7 @@ static void go_memory_only(struct fstate *f, const char *what, int err)
 	f->ok = 0;
 	pthread_mutex_unlock(&f->lock);
 	if(was)
-		ts_log(what, f->dir, strerror(err));
+		ts_store_off(what, f->dir, strerror(err));
 }
 
 /* The directory must be ours and closed to others. */
@@ -125,18 +125,17 @@ static int safe_dir(const char *path)
 	struct stat st;
 
 	if(ts_make_dirs(path)) {
-		ts_log("cache directory %s cannot be created (%s); keeping tokens in memory only",
-		       path, strerror(errno));
+		ts_store_off("cache directory %s cannot be created (%s)", path,
+			     strerror(errno));
 		return -1;
 	}
 	if(lstat(path, &st)) {
-		ts_log("cache directory %s: %s; keeping tokens in memory only",
-		       path, strerror(errno));
+		ts_store_off("cache directory %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if(!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	   (st.st_mode & 077)) {
-		ts_log("cache directory %s is %s; keeping tokens in memory only",
+		ts_store_off("cache directory %s is %s",
 		       path, !S_ISDIR(st.st_mode) ? "not a directory" :
 		       st.st_uid != geteuid() ? "owned by someone else" :
 		       "open to group or others (it must be 0700)");
@@ -158,8 +157,14 @@ static int f_open(const char *where, void **state)
 		snprintf(f->dir, sizeof(f->dir), "%s", v);
 	else if((v = getenv("XDG_RUNTIME_DIR")) && *v)
 		snprintf(f->dir, sizeof(f->dir), "%s/tokenshim", v);
+	else if((v = getenv("XDG_CACHE_HOME")) && *v)
+		snprintf(f->dir, sizeof(f->dir), "%s/tokenshim", v);
 	else if(home && *home)
 		snprintf(f->dir, sizeof(f->dir), "%s/.cache/tokenshim", home);
+	else
+		/* cron, some services: nowhere to share tokens */
+		ts_store_off("no place for the shared cache (TOKENSHIM_CACHE_DIR, "
+			     "XDG_RUNTIME_DIR, XDG_CACHE_HOME and HOME are unset)");
 	if(!f->dir[0] || safe_dir(f->dir)) {
 		free(f);
 		return TS_STORE_FAIL;
@@ -303,7 +308,7 @@ static int f_put(void *state, const char *name, uint64_t gen,
 		return TS_STORE_FAIL;
 	lk = lock_byte(f, name, 1, CAS_WAIT_MS);
 	if(lk == -1)
-		go_memory_only(f, "cache directory %s is not writable (%s); keeping tokens in memory only",
+		go_memory_only(f, "cache directory %s is not writable (%s)",
 			       errno);
 	if(lk < 0)
 		return TS_STORE_FAIL;
@@ -315,7 +320,7 @@ static int f_put(void *state, const char *name, uint64_t gen,
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", f->dir, name);
 	fd = mkstemp(tmp);
 	if(fd < 0) {
-		go_memory_only(f, "cache directory %s is not writable (%s); keeping tokens in memory only",
+		go_memory_only(f, "cache directory %s is not writable (%s)",
 			       errno);
 		goto out;
 	}
@@ -323,7 +328,7 @@ static int f_put(void *state, const char *name, uint64_t gen,
 		err = errno ? errno : ENOSPC;
 		close(fd);
 		unlink(tmp);
-		go_memory_only(f, "cannot write the token cache in %s (%s); keeping tokens in memory only",
+		go_memory_only(f, "cannot write the token cache in %s (%s)",
 			       err);
 		goto out;
 	}
@@ -331,7 +336,7 @@ static int f_put(void *state, const char *name, uint64_t gen,
 	if(rename(tmp, path)) {
 		err = errno;
 		unlink(tmp);
-		go_memory_only(f, "cannot write the token cache in %s (%s); keeping tokens in memory only",
+		go_memory_only(f, "cannot write the token cache in %s (%s)",
 			       err);
 		goto out;
 	}

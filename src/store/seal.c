@@ -75,8 +75,8 @@ static int read_key(struct ts_seal *s, const char *path)
 	close(fd);
 	if(!ok) {
 		ts_seal_wipe(s);
-		ts_log("cache key %s is not a 32-byte file of mode 0600 owned by you; "
-		       "keeping tokens in memory only", path);
+		ts_store_off("cache key %s is not a 32-byte file of mode 0600 owned by you",
+			     path);
 	}
 	return ok ? 0 : -2;
 }
@@ -112,8 +112,8 @@ int ts_seal_load(struct ts_seal *s, const char *path)
 
 	if(rc == -1 && (make_key(path) || (rc = read_key(s, path)))) {
 		if(rc == -1)
-			ts_log("cache key %s cannot be created (%s); keeping tokens in memory only",
-			       path, strerror(errno));
+			ts_store_off("cache key %s cannot be created (%s)", path,
+				     strerror(errno));
 		return -1;
 	}
 	return rc ? -1 : 0;

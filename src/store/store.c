@@ -4,6 +4,7 @@
  * the store objects; backends own only where blobs live.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,11 @@ static void open_local(void)
 			snprintf(parent, sizeof(parent), "%s/tokenshim", xdg);
 		else if(home && *home)
 			snprintf(parent, sizeof(parent), "%s/.config/tokenshim", home);
-		else
+		else {
+			ts_store_off("no place for the cache key (HOME and XDG_CONFIG_HOME "
+				     "are unset; set TOKENSHIM_CACHE_KEY_FILE)");
 			goto fail;
+		}
 		ts_make_dirs(parent);
 		snprintf(keypath, sizeof(keypath), "%s/cache.key", parent);
 	}

@@ -147,6 +147,13 @@ struct ts_store *ts_store_local(void);
    can (a write failed). */
 const char *ts_store_where(struct ts_store *st);
 
+/* Says once, on stderr, why tokens are kept in memory only ("cache
+   directory X is open to group or others ..."), and remembers it for
+   ts_store_why. printf-style; the text ends without "; keeping ...". */
+void ts_store_off(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Why the shared cache is off in this process, or NULL while it is on. */
+const char *ts_store_why(void);
+
 /* Sets r up for the identity id (len bytes) in st, which may be NULL. */
 void ts_store_ref_init(struct ts_store_ref *r, struct ts_store *st,
 		       const void *id, size_t len);
