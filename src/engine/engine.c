@@ -529,6 +529,7 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 	struct ts_lease *lease = NULL;
 	char *replaced = NULL;
 	size_t replaced_len = 0;
+	long waited;
 	int rc, valid, leased;
 
 	if(!p->usable || !p->prov || !s) {
@@ -562,8 +563,13 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		pthread_mutex_lock(&s->flight);
 	/* single flight across processes: wait for the holder's login,
 	   which its timeout bounds, then take what it stored */
+	waited = ts_now_ms();
 	leased = ts_store_lease(&s->ref, valid ? 0 : p->timeout_ms * 2 + 1000,
 				&lease);
+	waited = ts_now_ms() - waited;
+	if(waited >= 20)
+		ts_debug("profile %s: waited %ld ms for another process's login",
+			 p->name, waited);
 	if(leased == TS_STORE_BUSY && valid) {
 		pthread_mutex_unlock(&s->flight);
 		goto use_old;
@@ -767,7 +773,7 @@ void ts_engine_status(struct ts_profile *p, struct ts_status *st)
 	pthread_mutex_unlock(&s->lock);
 }
 
-enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
+enum ts_result ts_engine_logout(struct ts_profile *p, int *held, char *errbuf,
 				size_t errlen)
 {
 	struct ts_slot *s = p->slot;
@@ -781,7 +787,9 @@ enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
 		return TS_OK;
 	adopt(p);
 	/* whatever the store holds goes, whoever wrote it */
+	*held = 0;
 	while(ts_store_get(&s->ref, &e) == TS_STORE_OK) {
+		*held = 1;
 		int gone = ts_store_remove(&s->ref, e.gen) != TS_STORE_CONFLICT;
 
 		ts_store_entry_clear(&e);
@@ -792,6 +800,8 @@ enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
 	old = s->tok;
 	memset(&s->tok, 0, sizeof(s->tok));
 	pthread_mutex_unlock(&s->lock);
+	if(old.token)
+		*held = 1;
 	if(old.token && p->prov->p->release) {
 		ts_profile_ctx(p, NULL, &ctx);
 		rc = p->prov->p->release(&ctx, ts_services(), &old, perr);

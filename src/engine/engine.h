@@ -97,9 +97,10 @@ struct ts_status {
 };
 void ts_engine_status(struct ts_profile *p, struct ts_status *st);
 
-/* Releases p's token upstream when the provider can, and forgets it.
-   Returns TS_OK when there was nothing to release or it was released. */
-enum ts_result ts_engine_logout(struct ts_profile *p, char *errbuf,
+/* Releases p's token upstream when the provider can, and forgets it;
+   *held says whether there was one. Returns TS_OK when there was nothing
+   to release or it was released. */
+enum ts_result ts_engine_logout(struct ts_profile *p, int *held, char *errbuf,
 				size_t errlen);
 
 #endif

@@ -200,9 +200,12 @@ int ts_http(const struct ts_http_opts *o, const struct tokenshim_http_req *req,
 				 "timeout", where, status);
 			return TOKENSHIM_EPROTO;
 		}
-		ts_debug("%s %s: %s; retrying in %ld ms", req->method, where,
-			 rc == CURLE_OK ? "server error" : "cannot connect",
-			 backoff);
+		if(rc == CURLE_OK)
+			ts_debug("%s %s: HTTP %ld; retrying in %ld ms", req->method,
+				 where, status, backoff);
+		else
+			ts_debug("%s %s: cannot connect; retrying in %ld ms",
+				 req->method, where, backoff);
 		{
 			struct timespec ts = {0, backoff * 1000000L};
 

@@ -11,7 +11,8 @@
 
 /* Prints "tokenshim: <message>\n" on stderr. */
 void ts_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Like ts_log, but only when TOKENSHIM_DEBUG is set to a non-zero value. */
+/* Like ts_log, but only when TOKENSHIM_DEBUG is set to a non-zero value,
+   and with the time (UTC, ms) and the PID after "tokenshim: ". */
 void ts_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Non-zero when TOKENSHIM_DEBUG asks for a trace (read once). */
 int ts_debug_enabled(void);
