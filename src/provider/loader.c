@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -45,11 +46,60 @@ static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
 					   fork_child, 0 };
 TS_FORK_AT_LOAD(fork_hooks)
 
+static char root[4200];
+static pthread_once_t root_once = PTHREAD_ONCE_INIT;
+
+/* Where this tree was unpacked when that is not where it was built for
+   (dpkg -x into a folder, a container layer): the object this code is in
+   (libtokenshim.so in PKGLIBDIR, or the CLI in BINDIR) says, by what
+   comes before the configured folder in its path. Empty when installed
+   as built. */
+static void find_root(void)
+{
+	static const char *const homes[] = { PKGLIBDIR, BINDIR };
+	Dl_info info;
+	char dir[4200], *slash;
+	size_t i, n, h;
+
+	if(!dladdr((void *)find_root, &info) || !info.dli_fname ||
+	   info.dli_fname[0] != '/')
+		return;
+	snprintf(dir, sizeof(dir), "%s", info.dli_fname);
+	slash = strrchr(dir, '/');
+	if(!slash)
+		return;
+	*slash = '\0';
+	n = strlen(dir);
+	for(i = 0; i < 2; i++) {
+		h = strlen(homes[i]);
+		if(n > h && !strcmp(dir + n - h, homes[i])) {
+			snprintf(root, sizeof(root), "%.*s", (int)(n - h), dir);
+			return;
+		}
+	}
+}
+
+const char *ts_relocated(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if(!stat(path, &st))
+		return path;
+	pthread_once(&root_once, find_root);
+	if(!root[0])
+		return path;
+	snprintf(out, len, "%s%s", root, path);
+	return out;
+}
+
 const char *ts_provider_path(void)
 {
+	static char moved[4300];
 	const char *p = getenv("TOKENSHIM_PROVIDER_PATH");
 
-	return p && *p ? p : PROVIDERDIR;
+	if(p && *p)
+		return p;
+	return ts_relocated(PROVIDERDIR, moved, sizeof(moved));
 }
 
 static int valid_name(const char *name)

@@ -63,6 +63,9 @@ struct ts_provider_host {
    the process. NULL with the reason in errbuf when it cannot be had. */
 const struct ts_provider_mod *ts_provider_load(const char *name, char *errbuf,
 					       size_t errlen);
+/* path, or where it is in a tree unpacked under another root than the
+   one it was built for (see loader.c), in out. */
+const char *ts_relocated(const char *path, char *out, size_t len);
 /* The search path in force (static storage). */
 const char *ts_provider_path(void);
 /* Calls fn for every NAME.so found on the search path. */
