@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "engine/engine.h"
 #include "provider/provider.h"
+#include "store/store.h"
 #include "tokenshim_provider.h"
 #include "util/buf.h"
 #include "util/files.h"
@@ -30,15 +32,20 @@ static const char usage[] =
 "Gives unmodified libcurl programs the login tokens their APIs want.\n"
 "\n"
 "Commands:\n"
-"  exec [-c FILE] -- CMD [ARGS]  run CMD with tokenshim preloaded\n"
-"  token PROFILE                 print a fresh token (exit 1 if none)\n"
+"  exec [-c FILE] [--env NAME=PROFILE]... [--] CMD [ARGS]\n"
+"                                run CMD with tokenshim preloaded (and with\n"
+"                                a token in NAME, not renewed, for programs\n"
+"                                that do not use libcurl)\n"
+"  token [--json] [--min-lifetime S] PROFILE\n"
+"                                print a fresh token (exit 1 if none), valid\n"
+"                                S seconds more at least\n"
 "  header PROFILE                print the header, cookie or query that\n"
 "                                would be injected\n"
-"  match URL                     show which profile applies to URL and how\n"
+"  match [--json] URL            show which profile applies to URL and how\n"
 "                                its token would be injected (redacted)\n"
-"  check                         validate the config and its providers\n"
+"  check [--json]                validate the config and its providers\n"
 "                                (exit 0 good, 2 bad)\n"
-"  providers                     list installed providers and their keys\n"
+"  providers [--json]            list installed providers and their keys\n"
 "  status [--json]               one row per profile: state, expiry, logins\n"
 "                                and refreshes (never the token)\n"
 "  login PROFILE | --all         force a new token for every process,\n"
@@ -55,13 +62,34 @@ static const char usage[] =
 "TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG, TOKENSHIM_LIBRARY, XDG_CONFIG_HOME,\n"
 "XDG_RUNTIME_DIR. See tokenshim(1), tokenshim.conf(5).\n";
 
+/* What check --json reports: every line report() was given, in order
+   ("file:line: message", NUL-separated). */
+static struct ts_buf said;
+
 static void report(void *ctx, const char *msg)
 {
 	int *count = ctx;
 
 	fprintf(stderr, "tokenshim: %s\n", msg);
+	ts_buf_add(&said, msg, strlen(msg) + 1);
 	if(count)
 		(*count)++;
+}
+
+static void json_str(const char *s);
+
+static void forget_said(void)
+{
+	ts_buf_free(&said);
+}
+
+/* Writes "when" as RFC 3339 in UTC. */
+static void json_time(time_t when)
+{
+	char t[32];
+
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", gmtime(&when));
+	printf("\"%s\"", t);
 }
 
 static int load(struct ts_engine *e, int *problems)
@@ -70,9 +98,12 @@ static int load(struct ts_engine *e, int *problems)
 	int rc;
 
 	if(ts_config_searched(searched, sizeof(searched))) {
+		char msg[8400];
+
 		/* as the library, which then sees no profiles */
-		fprintf(stderr, "tokenshim: no config found; searched %s "
-			"(or set TOKENSHIM_CONFIG, or use -c FILE)\n", searched);
+		snprintf(msg, sizeof(msg), "no config found; searched %s "
+			 "(or set TOKENSHIM_CONFIG, or use -c FILE)", searched);
+		report(NULL, msg);
 		path = ts_config_find();
 		ts_engine_init(e, path, 0, report, problems);
 		free(path);
@@ -94,8 +125,55 @@ static struct ts_profile *need_profile(struct ts_engine *e, const char *name)
 	return p;
 }
 
+#define MAX_ENV 32
+
+/* The arguments after the verb, as verb_args read them. */
+struct args {
+	const char *operand;
+	int all, json;
+	long minlife;		/* seconds; 0: none asked */
+	const char *env[MAX_ENV];	/* "NAME=PROFILE" */
+	int nenv;
+	int cmd;		/* exec: where the command starts */
+};
+
+/* exec --env NAME=PROFILE: a fresh token in the child's environment,
+   for programs that do not use libcurl. It is not renewed during the
+   child's life. Returns 0, or an exit code after a message. */
+static int exec_env(struct ts_engine *e, const struct args *a)
+{
+	int i;
+
+	for(i = 0; i < a->nenv; i++) {
+		const char *eq = strchr(a->env[i], '=');
+		char name[256], err[512], *tok = NULL;
+		struct ts_profile *p;
+		size_t len;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - a->env[i]),
+			 a->env[i]);
+		p = need_profile(e, eq + 1);
+		if(!p)
+			return 1;
+		if(ts_engine_token(p, NULL, 0, &tok, &len, err, sizeof(err)) !=
+		   TS_OK) {
+			fprintf(stderr, "tokenshim: exec: %s\n", err);
+			return 1;
+		}
+		if(setenv(name, tok, 1)) {
+			fprintf(stderr, "tokenshim: exec: cannot set %s: %s\n", name,
+				strerror(errno));
+			ts_free_secret(&tok);
+			return 1;
+		}
+		ts_free_secret(&tok);
+	}
+	return 0;
+}
+
 static int cmd_exec(int argc, char **argv)
 {
+	char moved[4300];
 	const char *lib = getenv("TOKENSHIM_LIBRARY");
 	const char *old = getenv("LD_PRELOAD");
 	struct ts_buf pre = {0};
@@ -105,7 +183,7 @@ static int cmd_exec(int argc, char **argv)
 		return 2;
 	}
 	if(!lib || !*lib)
-		lib = PKGLIBDIR "/libtokenshim.so";
+		lib = ts_relocated(PKGLIBDIR "/libtokenshim.so", moved, sizeof(moved));
 	if(access(lib, R_OK)) {
 		fprintf(stderr, "tokenshim: exec: cannot use %s: %s\n", lib,
 			strerror(errno));
@@ -130,7 +208,8 @@ static int cmd_exec(int argc, char **argv)
 	return errno == ENOENT ? 127 : 126;
 }
 
-static int cmd_token(struct ts_engine *e, const char *name, int header)
+static int cmd_token(struct ts_engine *e, const char *name, int header,
+		     int json, long minlife)
 {
 	struct ts_profile *p = need_profile(e, name);
 	char err[512], *tok = NULL, *value;
@@ -140,9 +219,41 @@ static int cmd_token(struct ts_engine *e, const char *name, int header)
 	if(!p)
 		return 1;
 	rc = ts_engine_token(p, NULL, 0, &tok, &len, err, sizeof(err));
+	if(rc == TS_OK && minlife) {
+		struct ts_status st;
+
+		/* renew first when what is held runs out too soon */
+		ts_engine_status(p, &st);
+		if(st.expires_in < minlife) {
+			ts_free_secret(&tok);
+			rc = ts_engine_token(p, NULL, 1, &tok, &len, err, sizeof(err));
+			ts_engine_status(p, &st);
+			if(rc == TS_OK && st.expires_in < minlife) {
+				snprintf(err, sizeof(err), "profile %s: a new token "
+					 "lives %ld s, less than --min-lifetime %ld",
+					 p->name, st.expires_in, minlife);
+				ts_free_secret(&tok);
+				rc = TS_EPROTO;
+			}
+		}
+	}
 	if(rc != TS_OK) {
 		fprintf(stderr, "tokenshim: %s\n", err);
 		return 1;
+	}
+	if(json) {
+		struct ts_status st;
+
+		ts_engine_status(p, &st);
+		printf("{\"profile\":");
+		json_str(p->name);
+		printf(",\"token\":");
+		json_str(tok);
+		printf(",\"expires_at\":");
+		json_time(time(NULL) + st.expires_in);
+		printf(",\"expires_in\":%ld}\n", st.expires_in);
+		ts_free_secret(&tok);
+		return 0;
 	}
 	if(!header) {
 		printf("%s\n", tok);
@@ -168,48 +279,84 @@ static int cmd_token(struct ts_engine *e, const char *name, int header)
 	return 0;
 }
 
-static int cmd_match(struct ts_engine *e, const char *url)
+static int cmd_match(struct ts_engine *e, const char *url, int json)
 {
 	const struct ts_pattern *pat = NULL;
 	struct ts_profile *p = ts_engine_match(e, url, &pat);
 	struct ts_inject shown_as;
-	char *shown;
+	char safe[512], *shown = NULL;
 
-	if(!p) {
-		char shown[512];
-
-		printf("no profile matches %s\n", ts_safe_url(url, shown,
-							    sizeof(shown)));
-		return 1;
+	ts_safe_url(url, safe, sizeof(safe));
+	if(p && p->usable) {
+		/* rendered as a header would be, so "<token>" is not
+		   %-encoded */
+		shown_as = p->inject;
+		shown_as.kind = TS_INJECT_HEADER;
+		shown = ts_inject_value(&shown_as, "<token>", 7);
 	}
-	printf("profile %s (provider %s) via %s\n", p->name,
-	       p->prov ? p->prov->name : "?", pat->text);
-	if(!p->usable) {
-		printf("  unusable: fix the errors reported for it\n");
-		return 1;
+	if(json) {
+		printf("{\"url\":");
+		json_str(safe);
+		printf(",\"profile\":");
+		if(p) {
+			json_str(p->name);
+			printf(",\"provider\":");
+			json_str(p->prov ? p->prov->name : "");
+			printf(",\"pattern\":");
+			json_str(pat->text);
+			printf(",\"usable\":%s", p->usable ? "true" : "false");
+		}
+		else
+			printf("null");
+		if(shown) {
+			printf(",\"inject\":{\"kind\":\"%s\",\"name\":",
+			       ts_inject_kind_name(p->inject.kind));
+			json_str(p->inject.name);
+			printf(",\"value\":");
+			json_str(shown);
+			printf("}");
+		}
+		printf("}\n");
 	}
-	/* rendered as a header would be, so "<token>" is not %-encoded */
-	shown_as = p->inject;
-	shown_as.kind = TS_INJECT_HEADER;
-	shown = ts_inject_value(&shown_as, "<token>", 7);
-	switch(p->inject.kind) {
-	case TS_INJECT_HEADER:
-		printf("  header %s: %s\n", p->inject.name, shown);
-		break;
-	case TS_INJECT_COOKIE:
-		printf("  cookie %s=%s\n", p->inject.name, shown);
-		break;
-	case TS_INJECT_QUERY:
-		printf("  query %s=%s\n", p->inject.name, shown);
-		break;
+	else if(!p)
+		printf("no profile matches %s\n", safe);
+	else {
+		printf("profile %s (provider %s) via %s\n", p->name,
+		       p->prov ? p->prov->name : "?", pat->text);
+		if(!p->usable)
+			printf("  unusable: fix the errors reported for it\n");
+		else if(p->inject.kind == TS_INJECT_HEADER)
+			printf("  header %s: %s\n", p->inject.name, shown);
+		else
+			printf("  %s %s=%s\n", ts_inject_kind_name(p->inject.kind),
+			       p->inject.name, shown);
 	}
 	free(shown);
-	return 0;
+	return p && p->usable ? 0 : 1;
 }
 
 /* Looks at the secret files a profile names, as a login would read
    them: a file others may read is a problem (the login refuses it), a
    group-readable one is noted, for shared service accounts. */
+/* Says one finding about key kv of profile p, as the config's problems
+   are said ("file:line: ..."). */
+static void finding(const struct ts_profile *p, const struct ts_kv *kv,
+		    int note, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void finding(const struct ts_profile *p, const struct ts_kv *kv,
+		    int note, const char *fmt, ...)
+{
+	char what[600], line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s:%d: %sprofile %s: %s", p->file, kv->line,
+		 note ? "note: " : "", p->name, what);
+	report(NULL, line);
+}
+
 static int check_files(const struct ts_profile *p)
 {
 	size_t i;
@@ -224,41 +371,144 @@ static int check_files(const struct ts_profile *p)
 		   !strcmp(kv->key, "ca_file"))
 			continue;
 		if(lstat(kv->value, &st)) {
-			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s: %s\n",
-				p->file, kv->line, p->name, kv->key, kv->value,
+			finding(p, kv, 0, "%s %s: %s", kv->key, kv->value,
 				strerror(errno));
 			bad++;
 		}
 		else if(!S_ISREG(st.st_mode)) {
-			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s is %s, "
-				"not a regular file\n", p->file, kv->line, p->name,
-				kv->key, kv->value, ts_file_kind(&st));
+			finding(p, kv, 0, "%s %s is %s, not a regular file", kv->key,
+				kv->value, ts_file_kind(&st));
 			bad++;
 		}
 		else if(st.st_mode & S_IROTH) {
-			fprintf(stderr, "tokenshim: %s:%d: profile %s: %s %s is "
-				"readable by others; chmod o-r it\n", p->file,
-				kv->line, p->name, kv->key, kv->value);
+			finding(p, kv, 0, "%s %s is readable by others; chmod o-r it",
+				kv->key, kv->value);
 			bad++;
 		}
 		else if(st.st_mode & S_IRGRP)
-			fprintf(stderr, "tokenshim: %s:%d: note: profile %s: %s %s is "
-				"readable by its group (gid %u)\n", p->file, kv->line,
-				p->name, kv->key, kv->value, (unsigned)st.st_gid);
+			finding(p, kv, 1, "%s %s is readable by its group (gid %u)",
+				kv->key, kv->value, (unsigned)st.st_gid);
 	}
 	return bad;
 }
 
-static int cmd_check(struct ts_engine *e, int problems)
+/* How each secret key of p is given: "literal", "env", "file", "cmd",
+   or "default" (never the secret). */
+static void json_secrets(const struct ts_profile *p)
+{
+	static const char *const forms[] = { "", "_env", "_file", "_cmd" };
+	static const char *const kinds[] = { "literal", "env", "file", "cmd" };
+	const struct tokenshim_key *k;
+	int first = 1, i;
+
+	printf("{");
+	for(k = p->prov ? p->prov->p->keys : NULL; k && k->name; k++) {
+		if(!(k->flags & TOKENSHIM_KEY_SECRET))
+			continue;
+		for(i = 0; i < 4; i++) {
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s%s", k->name, forms[i]);
+			if(ts_profile_kv(p, name))
+				break;
+		}
+		if(i == 4 && !k->def)
+			continue;
+		printf("%s", first ? "" : ",");
+		first = 0;
+		json_str(k->name);
+		printf(":\"%s\"", i < 4 ? kinds[i] : "default");
+	}
+	printf("}");
+}
+
+/* The findings said so far that belong to profile name ("file:line:
+   profile NAME: ..." and its notes), or to no profile when name is NULL,
+   as a JSON array of {file, line, message}. */
+static void json_findings(const char *path, const char *name, int notes)
+{
+	const char *m = said.p, *end = said.p + said.len;
+	size_t plen = path ? strlen(path) : 0;
+	int first = 1;
+
+	printf("[");
+	for(; m && m < end; m += strlen(m) + 1) {
+		const char *rest = m;
+		char own[300];
+		long line = 0;
+		int is_note, mine;
+
+		if(path && !strncmp(m, path, plen) && m[plen] == ':') {
+			rest = m + plen + 1;
+			line = strtol(rest, (char **)&rest, 10);
+			if(*rest == ':')
+				rest++;
+			while(*rest == ' ')
+				rest++;
+		}
+		is_note = !strncmp(rest, "note: ", 6);
+		if(is_note)
+			rest += 6;
+		if(is_note != notes)
+			continue;
+		snprintf(own, sizeof(own), "profile %s: ", name ? name : "");
+		mine = name ? !strncmp(rest, own, strlen(own)) :
+			      strncmp(rest, "profile ", 8) != 0;
+		if(!mine)
+			continue;
+		printf("%s{\"file\":", first ? "" : ",");
+		first = 0;
+		json_str(path ? path : "");
+		printf(",\"line\":");
+		if(line)
+			printf("%ld", line);
+		else
+			printf("null");
+		printf(",\"message\":");
+		json_str(name ? rest + strlen(own) : rest);
+		printf("}");
+	}
+	printf("]");
+}
+
+static int cmd_check(struct ts_engine *e, int problems, int json)
 {
 	size_t i, usable = 0;
 
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		if(e->cfg.profiles[i].usable)
 			problems += check_files(&e->cfg.profiles[i]);
-
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		usable += e->cfg.profiles[i].usable ? 1 : 0;
+	if(json) {
+		printf("{\"config\":");
+		json_str(e->cfg.path ? e->cfg.path : "");
+		printf(",\"ok\":%s,\"problems\":",
+		       problems || e->cfg.errors ? "false" : "true");
+		json_findings(e->cfg.path, NULL, 0);
+		printf(",\"profiles\":[");
+		for(i = 0; i < e->cfg.nprofiles; i++) {
+			const struct ts_profile *p = &e->cfg.profiles[i];
+
+			printf("%s{\"profile\":", i ? "," : "");
+			json_str(p->name);
+			printf(",\"provider\":");
+			if(p->prov)
+				json_str(p->prov->name);
+			else
+				printf("null");
+			printf(",\"usable\":%s,\"secrets\":",
+			       p->usable ? "true" : "false");
+			json_secrets(p);
+			printf(",\"problems\":");
+			json_findings(e->cfg.path, p->name, 0);
+			printf(",\"notes\":");
+			json_findings(e->cfg.path, p->name, 1);
+			printf("}");
+		}
+		printf("]}\n");
+		return problems || e->cfg.errors ? 2 : 0;
+	}
 	if(problems || e->cfg.errors) {
 		fprintf(stderr, "tokenshim: %s: %d problem(s); %zu of %zu profile(s) usable\n",
 			e->cfg.path ? e->cfg.path : "config",
@@ -271,16 +521,52 @@ static int cmd_check(struct ts_engine *e, int problems)
 	return 0;
 }
 
+struct listing {
+	int broken;
+	int json;
+	int n;
+};
+
 static void list_one(void *ctx, const char *name, const char *path)
 {
+	struct listing *l = ctx;
 	char err[512];
 	const struct ts_provider_mod *m = ts_provider_load(name, err, sizeof(err));
 	const struct tokenshim_key *k;
 
-	(void)path;
+	if(!m)
+		l->broken++;
+	if(l->json) {
+		printf("%s{\"name\":", l->n++ ? "," : "");
+		json_str(name);
+		printf(",\"path\":");
+		json_str(path);
+		if(!m) {
+			printf(",\"broken\":");
+			json_str(err);
+			printf("}");
+			return;
+		}
+		printf(",\"inject\":");
+		json_str(m->p->inject);
+		printf(",\"keys\":[");
+		for(k = m->p->keys; k->name; k++) {
+			printf("%s{\"name\":", k == m->p->keys ? "" : ",");
+			json_str(k->name);
+			printf(",\"required\":%s,\"secret\":%s,\"default\":",
+			       k->flags & TOKENSHIM_KEY_REQUIRED ? "true" : "false",
+			       k->flags & TOKENSHIM_KEY_SECRET ? "true" : "false");
+			if(k->def)
+				json_str(k->def);
+			else
+				printf("null");
+			printf("}");
+		}
+		printf("]}");
+		return;
+	}
 	if(!m) {
 		printf("%s  (broken: %s)\n", name, err);
-		++*(int *)ctx;
 		return;
 	}
 	printf("%s  %s\n  keys:", name, m->p->inject);
@@ -291,24 +577,33 @@ static void list_one(void *ctx, const char *name, const char *path)
 	printf("\n");
 }
 
-static int cmd_providers(void)
+static int cmd_providers(int json)
 {
-	int broken = 0;
+	struct listing l = { 0, json, 0 };
 
-	printf("providers in %s (* required):\n", ts_provider_path());
-	ts_provider_each(list_one, &broken);
-	return broken ? 2 : 0;
+	if(json) {
+		printf("{\"path\":");
+		json_str(ts_provider_path());
+		printf(",\"providers\":[");
+	}
+	else
+		printf("providers in %s (* required):\n", ts_provider_path());
+	ts_provider_each(list_one, &l);
+	if(json)
+		printf("]}\n");
+	return l.broken ? 2 : 0;
 }
 
 static int logout_one(struct ts_profile *p)
 {
 	char err[512];
+	int held = 0;
 
-	if(ts_engine_logout(p, err, sizeof(err)) != TS_OK) {
+	if(ts_engine_logout(p, &held, err, sizeof(err)) != TS_OK) {
 		fprintf(stderr, "tokenshim: %s\n", err);
 		return 1;
 	}
-	printf("profile %s: logged out\n", p->name);
+	printf("profile %s: %s\n", p->name, held ? "logged out" : "nothing held");
 	return 0;
 }
 
@@ -362,16 +657,41 @@ static void json_str(const char *s)
 	ts_buf_free(&b);
 }
 
+/* A duration as people read it: "42s", "59m 3s", "5h 59m", "3d 4h". */
+static void human(long s, char *out, size_t len)
+{
+	if(s < 60)
+		snprintf(out, len, "%lds", s);
+	else if(s < 3600)
+		snprintf(out, len, "%ldm %lds", s / 60, s % 60);
+	else if(s < 86400)
+		snprintf(out, len, "%ldh %ldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, len, "%ldd %ldh", s / 86400, s % 86400 / 3600);
+}
+
 static int cmd_status(struct ts_engine *e, int json)
 {
+	struct ts_store *st_local = ts_store_local();
+	const char *where = ts_store_where(st_local);
 	size_t i;
+	int w = 7;
 
+	for(i = 0; i < e->cfg.nprofiles; i++)
+		if((int)strlen(e->cfg.profiles[i].name) > w)
+			w = (int)strlen(e->cfg.profiles[i].name);
 	if(json)
 		printf("[");
-	else
-		printf("%-16s %-20s %-9s %11s  %-20s %6s %9s\n", "PROFILE",
-		       "PROVIDER", "STATE", "EXPIRES IN", "OBTAINED", "LOGINS",
+	else {
+		if(where)
+			printf("cache: shared at %s\n", where);
+		else
+			printf("cache: memory only: %s\n", ts_store_why() ?
+			       ts_store_why() : "the shared cache is off");
+		printf("%-*s %-20s %-9s %-16s %-20s %6s %9s\n", w, "PROFILE",
+		       "PROVIDER", "STATE", "EXPIRES", "OBTAINED", "LOGINS",
 		       "REFRESHES");
+	}
 	for(i = 0; i < e->cfg.nprofiles; i++) {
 		struct ts_profile *p = &e->cfg.profiles[i];
 		struct ts_status st;
@@ -386,8 +706,16 @@ static int cmd_status(struct ts_engine *e, int json)
 		if(strcmp(st.state, "none") && strcmp(st.state, "unusable"))
 			snprintf(left, sizeof(left), "%lds", st.expires_in);
 		if(!json) {
-			printf("%-16s %-20s %-9s %11s  %-20s %6u %9u\n", p->name,
-			       p->prov ? p->prov->name : "?", st.state, left, when,
+			char shown[40] = "-", d[24];
+
+			if(strcmp(left, "-")) {
+				human(st.expires_in < 0 ? -st.expires_in : st.expires_in,
+				      d, sizeof(d));
+				snprintf(shown, sizeof(shown), st.expires_in < 0 ?
+					 "expired %s ago" : "in %s", d);
+			}
+			printf("%-*s %-20s %-9s %-16s %-20s %6u %9u\n", w, p->name,
+			       p->prov ? p->prov->name : "?", st.state, shown, when,
 			       st.logins, st.refreshes);
 			continue;
 		}
@@ -398,6 +726,11 @@ static int cmd_status(struct ts_engine *e, int json)
 		printf(",\"state\":\"%s\",\"expires_in\":", st.state);
 		if(strcmp(left, "-"))
 			printf("%ld", st.expires_in);
+		else
+			printf("null");
+		printf(",\"expires_at\":");
+		if(strcmp(left, "-"))
+			json_time(time(NULL) + st.expires_in);
 		else
 			printf("null");
 		printf(",\"obtained_at\":");
@@ -427,67 +760,113 @@ static int set_config(const char *file)
 
 /* What a verb takes: its one operand (PROFILE or URL), and the options
    it knows besides -c. */
+/* What a verb takes: its one operand (PROFILE or URL), and the options
+   it knows besides -c. */
 struct verb {
 	const char *name;
 	const char *operand;	/* NULL: none */
 	int all;		/* --all instead of the operand */
 	int json;		/* --json */
+	int env;		/* --env NAME=PROFILE (exec) */
+	int minlife;		/* --min-lifetime SECONDS (token) */
 };
 
 static const struct verb verbs[] = {
-	{"exec", NULL, 0, 0},
-	{"token", "PROFILE", 0, 0},
-	{"header", "PROFILE", 0, 0},
-	{"match", "URL", 0, 0},
-	{"check", NULL, 0, 0},
-	{"providers", NULL, 0, 0},
-	{"status", NULL, 0, 1},
-	{"login", "PROFILE", 1, 0},
-	{"logout", "PROFILE", 1, 0},
-	{NULL, NULL, 0, 0}
+	{"exec", NULL, 0, 0, 1, 0},
+	{"token", "PROFILE", 0, 1, 0, 1},
+	{"header", "PROFILE", 0, 0, 0, 0},
+	{"match", "URL", 0, 1, 0, 0},
+	{"check", NULL, 0, 1, 0, 0},
+	{"providers", NULL, 0, 1, 0, 0},
+	{"status", NULL, 0, 1, 0, 0},
+	{"login", "PROFILE", 1, 0, 0, 0},
+	{"logout", "PROFILE", 1, 0, 0, 0},
+	{NULL, NULL, 0, 0, 0, 0}
 };
+
+/* The value of option a at argv[*i] ("--opt VALUE" or "--opt=VALUE"), or
+   NULL after a message. */
+static const char *opt_value(const struct verb *v, const char *opt, int argc,
+			     char **argv, int *i)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(opt);
+
+	if(!strncmp(a, opt, n) && a[n] == '=')
+		return a + n + 1;
+	if(*i + 1 >= argc) {
+		fprintf(stderr, "tokenshim: %s: %s needs a value\n", v->name, opt);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int is_opt(const char *a, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return !strncmp(a, opt, n) && (a[n] == '\0' || a[n] == '=');
+}
 
 /* Reads the arguments after the verb: options in any order (-c FILE,
    --config FILE or --config=FILE, and the verb's own), then its operand;
    "--" ends the options. For exec, the first word that is no option
-   starts the command, and *cmd is where. Returns 0, or 2 after a
-   message. */
+   starts the command. Returns 0, or 2 after a message. */
 static int verb_args(const struct verb *v, int argc, char **argv, int i,
-		     const char **operand, int *all, int *json, int *cmd)
+		     struct args *o)
 {
-	int dashdash = 0;
+	int dashdash = 0, is_exec = !strcmp(v->name, "exec");
+	const char *val;
 
-	*operand = NULL;
-	*all = *json = 0;
+	memset(o, 0, sizeof(*o));
 	for(; i < argc; i++) {
 		const char *a = argv[i];
 
 		if(!dashdash && !strcmp(a, "--")) {
 			dashdash = 1;
-			if(cmd) {
-				*cmd = i + 1;
+			if(is_exec) {
+				o->cmd = i + 1;
 				return 0;
 			}
 			continue;
 		}
 		if(!dashdash && a[0] == '-' && a[1]) {
-			if(!strcmp(a, "-c") || !strcmp(a, "--config")) {
-				if(i + 1 >= argc) {
-					fprintf(stderr, "tokenshim: %s: %s needs a FILE\n",
-						v->name, a);
-					return 2;
-				}
-				if(set_config(argv[++i]))
-					return 2;
-			}
-			else if(!strncmp(a, "--config=", 9)) {
-				if(set_config(a + 9))
+			if(!strcmp(a, "-c") || is_opt(a, "--config")) {
+				if(!(val = opt_value(v, a[1] == 'c' ? "-c" : "--config",
+						     argc, argv, &i)) ||
+				   set_config(val))
 					return 2;
 			}
 			else if(v->all && !strcmp(a, "--all"))
-				*all = 1;
+				o->all = 1;
 			else if(v->json && !strcmp(a, "--json"))
-				*json = 1;
+				o->json = 1;
+			else if(v->env && is_opt(a, "--env")) {
+				if(!(val = opt_value(v, "--env", argc, argv, &i)))
+					return 2;
+				if(!strchr(val, '=') || val[0] == '=' ||
+				   !strchr(val, '=')[1] || o->nenv >= MAX_ENV) {
+					fprintf(stderr, "tokenshim: exec: --env takes "
+						"NAME=PROFILE (at most %d), not '%s'\n",
+						MAX_ENV, val);
+					return 2;
+				}
+				o->env[o->nenv++] = val;
+			}
+			else if(v->minlife && is_opt(a, "--min-lifetime")) {
+				char *end;
+
+				if(!(val = opt_value(v, "--min-lifetime", argc, argv, &i)))
+					return 2;
+				o->minlife = strtol(val, &end, 10);
+				if(*end || end == val || o->minlife <= 0 ||
+				   o->minlife > 31536000) {
+					fprintf(stderr, "tokenshim: token: --min-lifetime "
+						"takes seconds from 1 to 31536000, not '%s'\n",
+						val);
+					return 2;
+				}
+			}
 			else if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
 				fputs(usage, stdout);
 				exit(0);
@@ -501,26 +880,26 @@ static int verb_args(const struct verb *v, int argc, char **argv, int i,
 			}
 			continue;
 		}
-		if(cmd) {
-			*cmd = i;
+		if(is_exec) {
+			o->cmd = i;
 			return 0;
 		}
-		if(!v->operand || *operand) {
+		if(!v->operand || o->operand) {
 			fprintf(stderr, "tokenshim: %s: unexpected argument '%s'\n",
 				v->name, a);
 			return 2;
 		}
-		*operand = a;
+		o->operand = a;
 	}
-	if(cmd) {
-		*cmd = argc;
+	if(is_exec) {
+		o->cmd = argc;
 		return 0;
 	}
-	if(v->operand && !*operand && !*all) {
+	if(v->operand && !o->operand && !o->all) {
 		fprintf(stderr, "tokenshim: %s: missing %s\n", v->name, v->operand);
 		return 2;
 	}
-	if(*operand && *all) {
+	if(o->operand && o->all) {
 		fprintf(stderr, "tokenshim: %s: give %s or --all, not both\n",
 			v->name, v->operand);
 		return 2;
@@ -538,9 +917,10 @@ int main(int argc, char **argv)
 	};
 	const struct verb *v;
 	struct ts_engine e;
-	const char *operand;
-	int c, rc, problems = 0, all, json, cmd = 0;
+	struct args a;
+	int c, rc, problems = 0;
 
+	atexit(forget_said);
 	/* "+": stop at the verb; verb_args reads the rest */
 	while((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch(c) {
@@ -551,10 +931,20 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
-		case 'V':
+		case 'V': {
+			const char *lib = getenv("TOKENSHIM_LIBRARY");
+			char places[8300], moved[4300];
+
+			ts_config_places(places, sizeof(places));
 			printf("tokenshim %s (provider ABI %d)\n", PACKAGE_VERSION,
 			       TOKENSHIM_PROVIDER_ABI);
+			printf("library:   %s\n", lib && *lib ? lib :
+			       ts_relocated(PKGLIBDIR "/libtokenshim.so", moved,
+					    sizeof(moved)));
+			printf("providers: %s\n", ts_provider_path());
+			printf("config:    %s\n", places);
 			return 0;
+		}
 		default:
 			fputs(usage, stderr);
 			return 2;
@@ -571,35 +961,45 @@ int main(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	if(verb_args(v, argc, argv, optind + 1, &operand, &all, &json,
-		     !strcmp(v->name, "exec") ? &cmd : NULL))
+	if(verb_args(v, argc, argv, optind + 1, &a))
 		return 2;
-	if(!strcmp(v->name, "exec"))
-		return cmd_exec(argc - cmd, argv + cmd);
+	if(!strcmp(v->name, "exec") && !a.nenv)
+		return cmd_exec(argc - a.cmd, argv + a.cmd);
 	if(!strcmp(v->name, "providers")) {
-		rc = cmd_providers();
+		rc = cmd_providers(a.json);
 		ts_provider_unload_all();
 		return rc;
 	}
 	rc = load(&e, &problems);
+	if(rc == -2 && a.json && !strcmp(v->name, "check")) {
+		printf("{\"config\":null,\"ok\":false,\"problems\":");
+		json_findings(NULL, NULL, 0);
+		printf(",\"profiles\":[]}\n");
+	}
 	if(rc && (rc == -2 || strcmp(v->name, "check"))) {
 		ts_engine_free(&e);
 		return !strcmp(v->name, "match") || !strcmp(v->name, "check") ? 2 : 1;
 	}
+	if(!strcmp(v->name, "exec")) {
+		rc = exec_env(&e, &a);
+		ts_engine_free(&e);
+		ts_provider_unload_all();
+		return rc ? rc : cmd_exec(argc - a.cmd, argv + a.cmd);
+	}
 	if(!strcmp(v->name, "check"))
-		rc = cmd_check(&e, problems);
+		rc = cmd_check(&e, problems, a.json);
 	else if(!strcmp(v->name, "token"))
-		rc = cmd_token(&e, operand, 0);
+		rc = cmd_token(&e, a.operand, 0, a.json, a.minlife);
 	else if(!strcmp(v->name, "header"))
-		rc = cmd_token(&e, operand, 1);
+		rc = cmd_token(&e, a.operand, 1, 0, 0);
 	else if(!strcmp(v->name, "match"))
-		rc = cmd_match(&e, operand);
+		rc = cmd_match(&e, a.operand, a.json);
 	else if(!strcmp(v->name, "status"))
-		rc = cmd_status(&e, json);
+		rc = cmd_status(&e, a.json);
 	else if(!strcmp(v->name, "login"))
-		rc = all ? cmd_each(&e, cmd_login) : cmd_login(&e, operand);
+		rc = a.all ? cmd_each(&e, cmd_login) : cmd_login(&e, a.operand);
 	else
-		rc = all ? cmd_each(&e, cmd_logout) : cmd_logout(&e, operand);
+		rc = a.all ? cmd_each(&e, cmd_logout) : cmd_logout(&e, a.operand);
 	ts_engine_free(&e);
 	ts_provider_unload_all();
 	return rc;

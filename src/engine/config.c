@@ -228,6 +228,23 @@ char *ts_config_find(void)
 	return strdup(places[n - 1]);
 }
 
+void ts_config_places(char *out, size_t len)
+{
+	const char *v = getenv("TOKENSHIM_CONFIG");
+	char places[2][4096];
+	int n;
+
+	if(v && *v) {
+		snprintf(out, len, "%s (TOKENSHIM_CONFIG)", v);
+		return;
+	}
+	n = default_places(places);
+	if(n > 1)
+		snprintf(out, len, "%s, then %s", places[0], places[1]);
+	else
+		snprintf(out, len, "%s", places[0]);
+}
+
 int ts_config_searched(char *out, size_t len)
 {
 	const char *v = getenv("TOKENSHIM_CONFIG");

@@ -46,6 +46,8 @@ char *ts_config_find(void);
 /* When TOKENSHIM_CONFIG is unset and no default place holds a config,
    writes the places searched ("A, B") into out and returns 1; else 0. */
 int ts_config_searched(char *out, size_t len);
+/* The places a config is looked for, in order, for --version. */
+void ts_config_places(char *out, size_t len);
 
 /* Reads the file at path into ini. A missing file is no error unless
    must_exist: there are simply no sections. Returns 0 when the file

@@ -1,9 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # cache.sh: one login for everyone. Separate curl processes share the
 # sealed token cache: sequential and concurrent logins, Control Room's
 # one-token-per-user rule, rotating refresh tokens, renewal ahead of
 # expiry, sliding validity, a killed login holder, damaged entries, and
 # the directory checks.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret --login-delay 0.5
@@ -40,10 +42,11 @@ expect_eq "the key is 0600, outside the cache" "$(stat -c %a "$XDG_CONFIG_HOME/t
 
 # --- status, login, logout
 out=$("$TS" -c "$T/nb.conf" status)
-expect_match "status shows the shared token as valid" "$out" '^nb +netbrain +valid +[0-9]+s'
+expect_match "status shows the shared token as valid" "$out" '^nb +netbrain +valid +in [0-9]+m [0-9]+s'
+expect_match "and where the cache is" "$out" "^cache: shared at $TOKENSHIM_CACHE_DIR\$"
 expect_nomatch "status never shows the token" "$out" "$tok"
 out=$("$TS" -c "$T/nb.conf" status --json)
-expect_match "status --json" "$out" '^\[\{"profile":"nb","provider":"netbrain","state":"valid","expires_in":[0-9]+,"obtained_at":"[0-9T:Z-]+","logins":1,"refreshes":0\}\]$'
+expect_match "status --json" "$out" '^\[\{"profile":"nb","provider":"netbrain","state":"valid","expires_in":[0-9]+,"expires_at":"[0-9T:Z-]+","obtained_at":"[0-9T:Z-]+","logins":1,"refreshes":0\}\]$'
 before=$(counter $P logins)
 "$TS" -c "$T/nb.conf" login nb >/dev/null
 expect_eq "login forces a new token" "$(counter $P logins)" $((before + 1))

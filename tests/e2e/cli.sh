@@ -1,5 +1,7 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # cli.sh: the tokenshim command's verbs, and secret sources end to end.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret --user ops:pa55
@@ -31,7 +33,10 @@ query = access_token={token}
 CONF
 
 out=$("$TS" --help)
-expect_match "--help lists the verbs" "$out" 'exec \[-c FILE\] -- CMD'
+expect_match "--help lists the verbs" "$out" 'exec \[-c FILE\] \[--env NAME=PROFILE\]\.\.\. \[--\] CMD'
+for v in token header match check providers status login logout; do
+	expect_match "--help lists $v" "$out" "^  $v "
+done
 expect_match "--help names the environment" "$out" 'TOKENSHIM_CONFIG'
 expect_match "--version" "$("$TS" --version)" '^tokenshim [0-9]+\.[0-9]+'
 "$TS" frobnicate >/dev/null 2>&1
