@@ -5,6 +5,9 @@
 # process, showing what the server received and how many logins it took.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+# built files (a VPATH build keeps them apart from the sources)
+top=${top_builddir:-$top}
+src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-demo.XXXXXX")
@@ -20,7 +23,7 @@ export TOKENSHIM_PROVIDER_PATH
 export TOKENSHIM_CACHE_DIR="$T/cache" TOKENSHIM_CACHE_KEY_FILE="$T/cache.key"
 
 KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'
-"$PY" "$top/tests/servers/vendors.py" --port-file "$T/port" \
+"$PY" "$src/tests/servers/vendors.py" --port-file "$T/port" \
 	--user demo:demo-password --api-key "demo:$KEY" --tenant T1 --domain D1 &
 srv=$!
 i=0
@@ -117,9 +120,11 @@ echo "   portal ticket reused the NetBrain session)"
 echo
 echo "== three more curl processes: their tokens come from the shared cache"
 for n in 1 2 3; do
-	"$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS -o /dev/null \
-		-w "  process $n: HTTP %{http_code}\n" "$API/V1/CMDB/Devices" \
-		-o /dev/null "$H/suite-api/api/resources" || exit 1
+	# -w speaks once per URL: one line per process, two codes on it
+	codes=$("$top/tokenshim" exec -c "$T/tokenshim.conf" -- curl -sS -o /dev/null \
+		-w "%{http_code} " "$API/V1/CMDB/Devices" \
+		-o /dev/null "$H/suite-api/api/resources") || exit 1
+	echo "  process $n: HTTP $codes(NetBrain, Aria Operations)"
 done
 echo "server: $(stats)"
 echo

@@ -20,6 +20,7 @@ export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" TOKENSHIM_CACHE_DIR="$T/
 unset XDG_RUNTIME_DIR TOKENSHIM_DEBUG LD_PRELOAD
 mkdir -p "$HOME"
 pids=""
+# shellcheck disable=SC2154 # p is the trap's own loop variable
 trap 'for p in $pids; do kill $p 2>/dev/null; done; [ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null; rm -rf "$T"' EXIT
 N=${BENCH_N:-20000}
 R=${BENCH_RUNS:-5}

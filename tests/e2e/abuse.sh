@@ -1,9 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # abuse.sh: programs that change or copy a handle in the middle of a
 # transfer keep working, and the token goes only where it belongs: a URL
 # set again while the handle sits in a multi handle, and a
 # curl_easy_duphandle made from inside a callback of an easy transfer.
 # In the ASan build any read of freed memory fails the run.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # automation-anywhere.sh: Control Room through unmodified curl: API-key
 # login with a key full of JSON-special characters, exp read from the JWT,
 # renewal before expiry, v2 endpoints, password login and the error text.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # the seed's sample key: a backslash, brackets, braces, ; and :

@@ -2,6 +2,7 @@
 # bootstrap.sh: ./bootstrap's configure arguments take effect. The
 # script runs in a scratch tree whose configure, make and dpkg-query are
 # stand-ins that log what they were asked, so that nothing is built.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 tree="$T/tree"

@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # cache_vendors.sh: the shared cache with the vendors whose rules make it
 # matter: Control Room (a new login kills the user's older token), Resolve
 # (rotating refresh tokens), renewal ahead of expiry, and Aria Operations'
 # sliding validity, all across separate processes.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 KEY='Vie;Z:IvtAhY0\1RAD[SWl{NU7baRLYEeIYUJSKO'

@@ -1,6 +1,8 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # config_errors.sh: bad configs are reported as file:line, make only the
 # affected profile unusable, and a readable literal secret is refused.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

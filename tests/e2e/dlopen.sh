@@ -1,6 +1,8 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # dlopen.sh: the C API for hosts that dlopen libtokenshim.so, and a C host
 # that reuses, duplicates and resets easy handles under the preload.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

@@ -1,6 +1,8 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # exec.sh: the exec provider through unmodified curl: a program prints
 # the token as JSON; its failures, bad output and hangs are reported.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server srv

@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # fork.sh: a program forks after its handles exist, one profile with a
 # token and another whose login is under way in a thread: parent and child
 # both finish their requests, the child without waiting for a login it
 # does not own.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # git.sh: git's HTTP transport (libcurl-gnutls, handles made with
 # curl_easy_duphandle, driven through a multi handle) against a server that
 # wants a NetBrain token in a "token:" header: ls-remote and clone over the
 # dumb protocol (static files) and the smart one (git http-backend).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 export GIT_TERMINAL_PROMPT=0 GIT_CONFIG_NOSYSTEM=1

@@ -1,6 +1,8 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # hosts.sh: the same NetBrain request from python3-pycurl (libcurl-gnutls)
 # and php-curl (libcurl with OpenSSL, loaded with RTLD_DEEPBIND).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret --tenant T1 --domain D1

@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # idscan.sh: GBG IDscan Enterprise through unmodified curl: two areas, two
 # profiles matched by path, two tokens; bare Authorization; the cookie
 # alternative; paths that differ in case; the 10-hour default.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server ids --user psc:s3cret --expires-in 0

@@ -1,10 +1,12 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # lease.sh: the cross-process login lock belongs to the thread that took
 # it. One thread of a process logs in (slowly) while another thread of the
 # same process drops the token the server refused: the second thread must
 # wait for the lock, not release the first one's, so a second process
 # that wants a token meanwhile waits for that login instead of making its
 # own. Runs in the TSan build too.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret --login-delay 2

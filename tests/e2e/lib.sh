@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh: helpers for tokenshim's end-to-end tests. Each test script runs
 # unmodified programs under `tokenshim exec` against the vendor test
 # servers and asserts on what those servers received.

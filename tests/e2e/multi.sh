@@ -1,9 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # multi.sh: transfers driven through the multi interface. curl -Z (parallel
 # transfers), python3-pycurl's CurlMulti (libcurl-gnutls) and an event-loop
 # program on curl_multi_socket_action get their tokens when their handles
 # are added, one login for all, and a refused token is replaced before the
 # program sees the transfer end.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret
@@ -27,6 +29,8 @@ urls() {
 	for i in $(seq 1 16); do printf '%s ' "$API/V1/Other?$1=$i"; done
 	for i in 1 2 3 4; do printf '%s ' "$OTHER/$1$i"; done
 }
+# (the URL lists split into words on purpose, here and below)
+# shellcheck disable=SC2046
 out=$(run "$CURL_BIN" $Z -w '\n%{http_code}\n' $(urls z) 2>&1)
 expect_eq "-Z: all 20 transfers answered 200" "$(printf '%s\n' "$out" | grep -c '^200$')" 20
 expect_eq "-Z: one login for the 16 matched transfers" "$(counter $P logins)" 1
@@ -126,6 +130,7 @@ PY
 purls() { for i in $(seq 1 8); do printf '%s ' "$API/V1/Other?$1=$i"; done; }
 new_cache
 before=$(counter $P logins)
+# shellcheck disable=SC2046
 out=$(run "$PY" "$T/multi.py" $(purls py) 2>&1)
 expect_eq "CurlMulti: 8 handles, 8 responses of 200, each reported once" \
 	"$(printf '%s\n' "$out" | grep -c '^200 1 1 ')" 8
@@ -133,6 +138,7 @@ expect_eq "CurlMulti: one login" "$(counter $P logins)" $((before + 1))
 expect_eq "CurlMulti: every request carried the token" \
 	"$(hits "/ServicesAPI/API/V1/Other?py=" | grep -cE '^[0-9a-f-]{36}$')" 8
 ctl $P /_ts/expire
+# shellcheck disable=SC2046
 out=$(run "$PY" "$T/multi.py" $(purls pe) 2>&1)
 expect_eq "CurlMulti after expiry: 8 responses of 200, one status line each" \
 	"$(printf '%s\n' "$out" | grep -c '^200 1 1 ')" 8

@@ -1,5 +1,7 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # netbrain.sh: unmodified /usr/bin/curl against the NetBrain emulation.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret --tenant T1 --domain D1

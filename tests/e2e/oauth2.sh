@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # oauth2.sh: the generic OAuth2 provider through unmodified curl:
 # client_credentials with Basic or body client auth, extras, the password
 # grant with refresh, and the OAuth error on failure.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server o2 --user alice:wonder --expires-in 4

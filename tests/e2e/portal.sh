@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # portal.sh: NetBrain Incident Portal tickets through unmodified curl: a
 # ticket per portal URL from a cached NetBrain session, in the query, used
 # once; a URL without a portal id is an error.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

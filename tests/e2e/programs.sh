@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # programs.sh: unmodified programs on libcurl, each through its own
 # binding and libcurl flavour: curl over HTTP/2 with TLS (easy and -Z,
 # through nghttpx in front of the test server), pycurl (easy and multi,
@@ -9,6 +10,7 @@
 # second reuses it (one login); after the server forgets its tokens a
 # call is replayed invisibly; a redirect to another host carries no token.
 # A program Debian lacks here is skipped with a line saying so.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret
@@ -54,6 +56,7 @@ client() {
 	case $name in
 	curl-h2|curl-h2-Z)
 		# the answer must have come over HTTP/2
+		# shellcheck disable=SC2046
 		out=$("$CURL_BIN" -sS --http2 --cacert "$T/cert.pem" -L -o /dev/null \
 			$([ "$name" = curl-h2-Z ] && echo -Z) -w '%{http_version}:%{http_code}' "$url")
 		case $out in 2:*) echo "${out#2:}" ;; *) echo "error: $out" ;; esac ;;

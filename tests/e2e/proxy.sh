@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # proxy.sh: tokens and proxies. The injected token goes to the origin
 # only, never in a CONNECT, whatever CURLOPT_HEADEROPT the app chose; the
 # login takes the app's way out (its proxy, credentials and no-proxy
 # list), unless the profile's proxy key says otherwise.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 

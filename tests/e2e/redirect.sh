@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # redirect.sh: a token never leaves its profile. curl -L to a foreign host
 # (a second server on 127.0.0.2) carries no token header, cookie or query
 # token, even with --location-trusted, and no token in the Referer; a hop
 # that stays within the profile keeps the token.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

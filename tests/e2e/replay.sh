@@ -1,9 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # replay.sh: a token the server refuses (HTTP 401) is replaced and the
 # request sent once more, invisibly: curl's -i, -D, -o and -w show one
 # response, bodies arrive intact on the replay, a body that cannot be
 # rewound is not replayed, a second 401 reaches the app. Plus --next, -K,
 # --http1.0 and HTTPS with a test CA.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

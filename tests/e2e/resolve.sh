@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # resolve.sh: Resolve Insights through unmodified curl: password login,
 # refresh before expiry with a rotating refresh token, fallback to a full
 # login when the refresh is refused, and the OAuth error on failure.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server rs --user ops@resolve.io:s3cret --expires-in 4

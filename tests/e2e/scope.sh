@@ -1,10 +1,12 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # scope.sh: a token goes only where the profile says, judged by where
 # libcurl really sends each request: a CURLU set after the URL, a
 # CURLOPT_PORT, a URL or redirect setting changed after a multi add, dot
 # segments and percent-encoded dots or slashes in the path, and an
 # automatic Referer after a same-profile hop that kept the query. Each
 # case proves the request reached the other party, without the token.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

@@ -1,10 +1,12 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # storm.sh: a URL that refuses every token must not turn into a storm of
 # logins. A refused token is released upstream before its replacement is
 # fetched, so sessions never pile up; when the replacement is refused
 # too, the requests of the next 10 seconds, in every process, get the
 # server's 401 as it is, and the token stays in use for other URLs. A
 # token that merely went stale is still replaced at once, invisibly.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server nb --user admin:s3cret

@@ -1,9 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # threads.sh: 8 threads x 200 requests over keep-alive connections, half
 # of them on easy handles, half through multi handles, all sharing one
 # engine and one cache: one login, every request with the token. In the
 # TSan build (--enable-sanitizers=thread) the host and tokenshim are built
 # with -fsanitize=thread, and any race report fails the test.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # every thread's first request wants the token while the login is slow
@@ -40,6 +42,8 @@ storm() {
 	for r in $(seq 1 "$4"); do
 		ctl "$2" /_ts/expire
 		before=$(counter "$2" logins)
+		# (the URLs split into words on purpose)
+		# shellcheck disable=SC2046
 		out=$("$TS" exec -c "$1" -- "$top_builddir/tests/e2e/race_host" \
 			$(for i in 1 2 3 4 5 6 7 8; do printf '%s ' "$3?storm=$r.$i"; done) \
 			2>>"$T/err" | tr -d '\n')
@@ -77,7 +81,8 @@ out=$(HOST_STACK_KB=$kb "$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/ra
 	"$API/V1/Other?stack=1" 2>>"$T/err")
 expect_eq "a first request on a ${kb} KiB thread stack: config, login, store, answer" "$out" 200
 expect_match "it carried a token" "$(received $P "/ServicesAPI/API/V1/Other?stack=1" token)" '^[0-9a-f-]{36}$'
-expect_eq "and was stored for the next process" "$(ls "$TOKENSHIM_CACHE_DIR" | grep -vc '\.lock$')" 1
+expect_eq "and was stored for the next process" \
+	"$(find "$TOKENSHIM_CACHE_DIR" -maxdepth 1 -type f ! -name '*.lock' ! -name '.*' | wc -l)" 1
 if [ "${SANITIZERS:-no}" = thread ]; then
 	races=$(cat "$T"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 	expect_eq "ThreadSanitizer: 0 reports" "$races" 0

@@ -1,7 +1,9 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_PORT is set by start_server, through eval
 # vrops.sh: Aria Operations through unmodified curl: acquire with
 # authSource, the vRealizeOpsToken header, validity in milliseconds, a
 # sliding expiry that keeps a used token alive, release, and the bare 401.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_server vr --user admin:s3cret --auth-source LDAP1 --expires-in 4

@@ -19,11 +19,19 @@ secs=${FUZZ_SECONDS:-30}
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (./bootstrap installs clang)" >&2; exit 2; }
 
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -DCURL_DISABLE_DEPRECATION
-	-DPACKAGE_VERSION=\"fuzz\" -DPKGLIBDIR=\"/nonexistent\" -DPROVIDERDIR=\"$bld/providers\" -DFUZZ_PROVIDERS=\"$bld/providers\"
-	-I$src/src -I$src/plugin -I$src/plugin/common $(pkg-config --cflags libcurl libcrypto)"
+PKG_CFLAGS=$(pkg-config --cflags libcurl libcrypto)
 LIBS="$(pkg-config --libs libcurl libcrypto) -lpthread -ldl"
+
+# clang with what every object, module and target here shares
+fcc() {
+	"$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK \
+		-DCURL_DISABLE_DEPRECATION -DPACKAGE_VERSION='"fuzz"' \
+		-DPKGLIBDIR='"/nonexistent"' -DBINDIR='"/nonexistent/bin"' \
+		-DPROVIDERDIR="\"$bld/providers\"" -DFUZZ_PROVIDERS="\"$bld/providers\"" \
+		-I"$src/src" -I"$src/plugin" -I"$src/plugin/common" $PKG_CFLAGS \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer "$@"
+}
 
 # the library's sources, as libtscore.la lists them, and the ELF reader
 CORE=$(sed -n '/^libtscore_la_SOURCES/,/^[^	]/p' "$src/Makefile.am" |
@@ -37,17 +45,17 @@ build() {
 	objs=""
 	for f in $CORE; do
 		o="$bld/obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
-		if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ] || find "$src/src" -name '*.h' -newer "$o" | grep -q .; then
-			$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o"
+		if [ ! -f "$o" ] || find "$src/$f" "$src/src" "$src/plugin" -name '*.[ch]' -newer "$o" | grep -q .; then
+			fcc -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o"
 		fi
 		objs="$objs $o"
 	done
 	for p in $PROVIDERS; do
-		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -fPIC -shared -fvisibility=hidden \
+		fcc -fsanitize=fuzzer-no-link -fPIC -shared -fvisibility=hidden \
 			"$src/plugin/$p/$p.c" "$src/plugin/common/pvutil.c" -o "$bld/providers/$p.so"
 	done
 	for t in $TARGETS; do
-		$CC $CFLAGS $SAN -fsanitize=fuzzer "$src/tests/fuzz/$t.c" $objs $LIBS -o "$bld/$t"
+		fcc -fsanitize=fuzzer "$src/tests/fuzz/$t.c" $objs $LIBS -o "$bld/$t"
 	done
 }
 echo "fuzz: building $(echo $TARGETS | wc -w) targets with $CC"
@@ -66,7 +74,9 @@ run_one() {
 		-max_len=1100000 -print_final_stats=1 ${FUZZ_FLAGS:-} \
 		-artifact_prefix="$bld/artifacts/$t-" \
 		"$bld/corpus/$t" "$src/tests/fuzz/corpus/$t" >"$log" 2>&1; then
+		# (-fork=1 prints no final stats: its last "#N:" line counts)
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' "$log" | tail -1)
 		echo "fuzz: $t: clean, $execs runs in ${secs}s"
 	else
 		echo "fuzz: $t: FAILED; see $log" >&2
