@@ -21,24 +21,7 @@ static int nhooks;
 
 /* The lock is held while libcurl is looked up (a dlopen at worst): a
    fork waits for that, so the child never inherits it held. */
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&lock);
-}
-
-static void fork_parent(void)
-{
-	pthread_mutex_unlock(&lock);
-}
-
-static void fork_child(void)
-{
-	pthread_mutex_init(&lock, NULL);
-}
-
-static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
-					   fork_child, 0 };
-TS_FORK_AT_LOAD(fork_hooks)
+TS_FORK_HOLDS(lock)
 
 void ts_real_set_hooks(void *const *hooks, int n)
 {

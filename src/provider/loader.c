@@ -27,24 +27,7 @@ static int nmods;
 
 /* Held while a module loads: a fork waits for that, and the child gets
    the list whole and the lock free. */
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&mods_lock);
-}
-
-static void fork_parent(void)
-{
-	pthread_mutex_unlock(&mods_lock);
-}
-
-static void fork_child(void)
-{
-	pthread_mutex_init(&mods_lock, NULL);
-}
-
-static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
-					   fork_child, 0 };
-TS_FORK_AT_LOAD(fork_hooks)
+TS_FORK_HOLDS(mods_lock)
 
 static char root[4200];
 static pthread_once_t root_once = PTHREAD_ONCE_INIT;

@@ -32,24 +32,7 @@
    crypto library made here holds this lock, and a fork waits for it. */
 static pthread_mutex_t crypto = PTHREAD_MUTEX_INITIALIZER;
 
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&crypto);
-}
-
-static void fork_parent(void)
-{
-	pthread_mutex_unlock(&crypto);
-}
-
-static void fork_child(void)
-{
-	pthread_mutex_init(&crypto, NULL);
-}
-
-static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
-					   fork_child, 0 };
-TS_FORK_AT_LOAD(fork_hooks)
+TS_FORK_HOLDS(crypto)
 
 static int random_bytes(unsigned char *p, int n)
 {

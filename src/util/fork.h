@@ -9,6 +9,8 @@
 #ifndef TS_FORK_H
 #define TS_FORK_H
 
+#include <pthread.h>
+
 struct ts_fork_hooks {
 	void (*prepare)(void);	/* before fork, in the forking thread; or NULL */
 	void (*parent)(void);	/* after fork, in the parent; or NULL */
@@ -27,5 +29,15 @@ void ts_fork_register(struct ts_fork_hooks *h);
 	{ \
 		ts_fork_register(&(hooks)); \
 	}
+
+/* The hooks of a module whose one mutex is held only briefly: taken before
+   the fork, given back in the parent, made afresh in the child. */
+#define TS_FORK_HOLDS(mutex) \
+	static void fork_prepare(void) { pthread_mutex_lock(&(mutex)); } \
+	static void fork_parent(void) { pthread_mutex_unlock(&(mutex)); } \
+	static void fork_child(void) { pthread_mutex_init(&(mutex), NULL); } \
+	static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent, \
+						   fork_child, 0 }; \
+	TS_FORK_AT_LOAD(fork_hooks)
 
 #endif
