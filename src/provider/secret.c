@@ -102,16 +102,18 @@ int ts_secret_read(enum ts_secret_src src, const char *spec, long timeout_ms,
 				 argv[0], status, e && *e ? ": " : "", e ? e : "");
 			rc = -1;
 		}
+		if(rc == 0) {
+			strip_newline(o, &olen);
+			/* the program only: its arguments are config text */
+			if(!olen) {
+				snprintf(errbuf, errlen, "secret command %s printed nothing",
+					 argv[0]);
+				rc = -1;
+			}
+		}
 		ts_argv_free(&argv);
 		free(e);
 		if(rc) {
-			ts_free_secret(&o);
-			return -1;
-		}
-		strip_newline(o, &olen);
-		if(!olen) {
-			snprintf(errbuf, errlen, "secret command %s printed nothing",
-				 spec);
 			ts_free_secret(&o);
 			return -1;
 		}

@@ -111,6 +111,12 @@ static void test_cmd_limits(void)
 	CU_ASSERT(ts_secret_read(TS_SECRET_CMD, "/bin/true", 2000, &s, err,
 				 sizeof(err)) == -1);
 	CU_ASSERT(strstr(err, "secret command /bin/true printed nothing") != NULL);
+	/* the program is named, never its arguments: they are config text
+	   and may hold a token ("vault read -token=...") */
+	CU_ASSERT(ts_secret_read(TS_SECRET_CMD, "/bin/true --token=s3cr3t", 2000,
+				 &s, err, sizeof(err)) == -1);
+	CU_ASSERT(strstr(err, "secret command /bin/true printed nothing") != NULL);
+	CU_ASSERT(strstr(err, "s3cr3t") == NULL);
 	t0 = ts_now_ms();
 	CU_ASSERT(ts_run(linger, NULL, 500, 1000, &o, &olen, &e, &status, err,
 			 sizeof(err)) == -1);
