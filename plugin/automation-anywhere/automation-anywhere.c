@@ -74,7 +74,6 @@ static time_t jwt_exp(const struct tokenshim_services *svc, const char *jwt)
 	char *payload = NULL, jerr[TOKENSHIM_ERRBUF_SIZE] = "";
 	size_t plen;
 	double exp = 0;
-	time_t now = time(NULL);
 	int rc;
 
 	if(!p1 || !(p2 = strchr(p1 + 1, '.')))
@@ -87,9 +86,9 @@ static time_t jwt_exp(const struct tokenshim_services *svc, const char *jwt)
 		return 0;	/* no exp, or a payload that is no JSON */
 	if(rc != 0 || exp <= 0)
 		return -1;
-	/* bounded before it is converted: a year from now at most */
-	return exp > (double)(now + PV_MAX_LIFE) ? now + PV_MAX_LIFE :
-						   (time_t)exp;
+	/* below 2^63 (the JSON reader's bound), so it converts;
+	   svc->set_token caps it at a year */
+	return (time_t)exp;
 }
 
 /* Reads {"token": JWT} into out. */

@@ -114,9 +114,7 @@ static int ex_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 			rc = TOKENSHIM_EPROTO;
 			goto out;
 		}
-		/* a year at most, as for every server's word */
-		if(expires_at > time(NULL) + PV_MAX_LIFE)
-			expires_at = time(NULL) + PV_MAX_LIFE;
+		/* (svc->set_token caps it at a year) */
 	}
 	else if(rc != -1) {
 		snprintf(errbuf, TOKENSHIM_ERRBUF_SIZE,

@@ -80,15 +80,14 @@ static int vr_acquire(tokenshim_ctx *ctx, const struct tokenshim_services *svc,
 		/* validity is in milliseconds, rounded up to whole seconds so
 		   that a short sliding lifetime is not cut by a second;
 		   without it the host applies lifetime */
-		time_t now = time(NULL), at = 0;
+		time_t at = 0;
 
 		rc = pv_number(svc, r.body, r.len, "validity", "login",
 			       &validity, errbuf);
-		/* an absolute time in ms, bounded before it is converted: a
-		   year from now at most */
+		/* an absolute time in ms; the JSON reader bounds it below 2^63,
+		   so it converts, and svc->set_token caps it at a year */
 		if(rc == 0 && validity > 0)
-			at = validity / 1000 > (double)(now + PV_MAX_LIFE) ?
-			     now + PV_MAX_LIFE : (time_t)((validity + 999) / 1000);
+			at = (time_t)((validity + 999) / 1000);
 		if(rc < 0)
 			rc = TOKENSHIM_EPROTO;
 		else
