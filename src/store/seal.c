@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "store/seal.h"
+#include "util/files.h"
 #include "util/buf.h"
 #include "util/fork.h"
 #include "util/log.h"
@@ -47,15 +48,25 @@ static int random_bytes(unsigned char *p, int n)
 static int read_key(struct ts_seal *s, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), ok;
+	char why[256], *k;
+	size_t len;
+	int ok;
 
-	if(fd < 0)
-		return -1;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	     st.st_uid == geteuid() && !(st.st_mode & 077) &&
-	     st.st_size == (off_t)sizeof(s->key) &&
-	     read(fd, s->key, sizeof(s->key)) == (ssize_t)sizeof(s->key);
-	close(fd);
+	if(ts_read_regular(path, sizeof(s->key), &k, &len, &st, why,
+			   sizeof(why))) {
+		if(errno == ENOENT)
+			return -1;	/* made next, by make_key */
+		len = 0;
+		k = NULL;
+	}
+	ok = k && st.st_uid == geteuid() && !(st.st_mode & 077) &&
+	     len == sizeof(s->key);
+	if(ok)
+		memcpy(s->key, k, sizeof(s->key));
+	if(k) {
+		ts_wipe(k, len);
+		free(k);
+	}
 	if(!ok) {
 		ts_seal_wipe(s);
 		ts_store_off("cache key %s is not a 32-byte file of mode 0600 owned by you",
