@@ -59,8 +59,9 @@ static const char usage[] =
 "  -V, --version      show the version\n"
 "\n"
 "Environment: TOKENSHIM_CONFIG, TOKENSHIM_CACHE_DIR, TOKENSHIM_CACHE_KEY_FILE,\n"
-"TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG, TOKENSHIM_LIBRARY, XDG_CONFIG_HOME,\n"
-"XDG_RUNTIME_DIR. See tokenshim(1), tokenshim.conf(5).\n";
+"TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG, TOKENSHIM_LOG, TOKENSHIM_LIBRARY,\n"
+"XDG_CONFIG_HOME, XDG_RUNTIME_DIR, XDG_CACHE_HOME. See tokenshim(1),\n"
+"tokenshim.conf(5).\n";
 
 /* What check --json reports: every line report() was given, in order
    ("file:line: message", NUL-separated). */
