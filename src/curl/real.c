@@ -86,6 +86,8 @@ static int fill(void *lib)
 	R(curl_url_set);
 	R(curl_url_get);
 	R(curl_free);
+	R(curl_easy_send);
+	R(curl_easy_recv);
 #undef R
 	if(!t.real_curl_easy_init || !t.real_curl_easy_setopt || !t.real_curl_easy_perform ||
 	   !t.real_curl_easy_cleanup || !t.real_curl_easy_getinfo ||

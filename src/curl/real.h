@@ -45,6 +45,9 @@ struct ts_curl {
 	CURLUcode (*real_curl_url_get)(const CURLU *, CURLUPart, char **,
 				       unsigned int);
 	void (*real_curl_free)(void *);
+	/* raw connections (CURLOPT_CONNECT_ONLY), for the fleet store */
+	CURLcode (*real_curl_easy_send)(CURL *, const void *, size_t, size_t *);
+	CURLcode (*real_curl_easy_recv)(CURL *, void *, size_t, size_t *);
 };
 
 /* The real functions, or NULL when no libcurl can be found in the

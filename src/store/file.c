@@ -298,7 +298,7 @@ static int lock_byte(struct fstate *f, const char *name, int byte,
 #define CAS_WAIT_MS 2000
 
 static int f_put(void *state, const char *name, uint64_t gen,
-		 const struct ts_blob *in)
+		 const struct ts_blob *in, long ttl_s)
 {
 	struct fstate *f = state;
 	char path[4200], tmp[4200];
@@ -369,7 +369,7 @@ static int f_remove(void *state, const char *name, uint64_t gen)
 }
 
 static int f_lease(void *state, const char *name, long wait_ms,
-		   struct ts_lease **out)
+		   long hold_ms, struct ts_lease **out)
 {
 	struct fstate *f = state;
 	struct ts_lease *l;

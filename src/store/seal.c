@@ -133,6 +133,18 @@ void ts_seal_name(const struct ts_seal *s, const void *id, size_t len,
 		snprintf(name + 2 * i, 3, "%02x", mac[i]);
 }
 
+void ts_seal_digest(const void *p, size_t len, unsigned char out[32])
+{
+	pthread_mutex_lock(&crypto);
+	SHA256(p, len, out);
+	pthread_mutex_unlock(&crypto);
+}
+
+int ts_seal_random(unsigned char *p, size_t n)
+{
+	return random_bytes(p, (int)n);
+}
+
 /* AES-256-GCM one way or the other, the blob's header and the identity's
    hash as additional data. Returns the output length or -1. */
 static int gcm(int enc, const struct ts_seal *s, const unsigned char *head,

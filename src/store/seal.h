@@ -31,6 +31,11 @@ void ts_seal_wipe(struct ts_seal *s);
 void ts_seal_name(const struct ts_seal *s, const void *id, size_t len,
 		  char name[65], unsigned char aad[32]);
 
+/* SHA-256 of len bytes at p. */
+void ts_seal_digest(const void *p, size_t len, unsigned char out[32]);
+/* n random bytes from the crypto library's generator: 0, or -1. */
+int ts_seal_random(unsigned char *p, size_t n);
+
 /* Seals len bytes of plain at generation gen into *out. Returns 0, or -1
    (out of memory, too large, or the cipher failed). */
 int ts_seal_blob(const struct ts_seal *s, const unsigned char aad[32],

@@ -20,7 +20,14 @@ struct ts_store {
 	const struct ts_store_backend *be;
 	void *state;
 	struct ts_seal seal;
+	/* a shared store: what opened it, to find it again */
+	unsigned char fp[32];	/* SHA-256 of the whole ts_fleet_cfg */
+	struct ts_store *next;
 };
+
+/* The shared stores this process opened; they live as long as it. */
+static pthread_mutex_t fleets_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ts_store *fleets;
 
 /* The plaintext's fixed part. */
 struct head {
@@ -210,7 +217,11 @@ int ts_store_put(const struct ts_store_ref *r, struct ts_store_entry *e)
 	free(plain);
 	if(rc)
 		return TS_STORE_FAIL;
-	rc = r->st->be->put(r->st->state, r->name, e->gen, &b);
+	/* a shared store forgets an entry a day after its token ends
+	   (its refresh state may outlive it): nobody cleans up after a
+	   profile that is gone */
+	rc = r->st->be->put(r->st->state, r->name, e->gen, &b,
+			    (long)(e->expires_at - time(NULL)) + 86400);
 	ts_blob_free(&b);
 	if(rc == TS_STORE_OK)
 		e->gen++;
@@ -229,11 +240,153 @@ int ts_store_lease(const struct ts_store_ref *r, long wait_ms,
 {
 	if(!r->st)
 		return TS_STORE_FAIL;
-	return r->st->be->lease(r->st->state, r->name, wait_ms, out);
+	return r->st->be->lease(r->st->state, r->name, wait_ms, r->hold_ms, out);
 }
 
 void ts_store_release(const struct ts_store_ref *r, struct ts_lease **l)
 {
 	if(*l && r->st)
 		r->st->be->release(r->st->state, l);
+}
+
+/* ---- fleets ------------------------------------------------------------ */
+
+int ts_store_key_parse(const char *text, unsigned char key[32])
+{
+	size_t n = strlen(text), i;
+
+	if(n == 65 && text[64] == '\n')
+		n = 64;
+	if(n != 64)
+		return -1;
+	for(i = 0; i < 64; i++) {
+		int c = text[i], v = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if(v < 0)
+			return -1;
+		if(i % 2)
+			key[i / 2] = (unsigned char)(key[i / 2] << 4 | v);
+		else
+			key[i / 2] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* What makes two configs one store: each string and the key. */
+static void fleet_fp(const struct ts_fleet_cfg *c, unsigned char out[32])
+{
+	struct ts_buf b = {0};
+	char t[32];
+
+	snprintf(t, sizeof(t), "%ld", c->timeout_ms);
+	ts_buf_add(&b, c->url, strlen(c->url) + 1);
+	ts_buf_add(&b, c->password ? c->password : "", c->password ?
+		   strlen(c->password) + 1 : 0);
+	ts_buf_add(&b, "\0", 1);
+	ts_buf_add(&b, c->key, 32);
+	ts_buf_add(&b, c->prefix ? c->prefix : "", (c->prefix ?
+		   strlen(c->prefix) : 0) + 1);
+	ts_buf_add(&b, c->ca_file ? c->ca_file : "", (c->ca_file ?
+		   strlen(c->ca_file) : 0) + 1);
+	ts_buf_adds(&b, t);
+	ts_seal_digest(b.p, b.len, out);
+	ts_wipe(b.p, b.len);
+	ts_buf_free(&b);
+}
+
+struct ts_store *ts_store_fleet(const struct ts_fleet_cfg *cfg, char *err,
+				size_t errlen)
+{
+	unsigned char fp[32];
+	struct ts_store *st;
+
+	fleet_fp(cfg, fp);
+	pthread_mutex_lock(&fleets_lock);
+	for(st = fleets; st; st = st->next)
+		if(!memcmp(st->fp, fp, sizeof(fp)))
+			goto out;
+	st = calloc(1, sizeof(*st));
+	if(!st) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if(ts_store_redis_open(cfg, &st->state, err, errlen) != TS_STORE_OK) {
+		free(st);
+		st = NULL;
+		goto out;
+	}
+	st->be = &ts_store_redis;
+	memcpy(st->seal.key, cfg->key, sizeof(st->seal.key));
+	memcpy(st->fp, fp, sizeof(fp));
+	st->next = fleets;
+	fleets = st;
+out:
+	pthread_mutex_unlock(&fleets_lock);
+	return st;
+}
+
+int ts_store_shared(const struct ts_store *st)
+{
+	return st && st->be == &ts_store_redis;
+}
+
+int ts_store_note(const struct ts_store_ref *r, const char *msg, long ttl_ms)
+{
+	struct ts_blob b = {0};
+	int rc;
+
+	if(!r->st || !r->st->be->put_note)
+		return TS_STORE_FAIL;
+	if(ts_seal_blob(&r->st->seal, r->aad, 1, msg, strlen(msg), &b))
+		return TS_STORE_FAIL;
+	rc = r->st->be->put_note(r->st->state, r->name, &b, ttl_ms);
+	ts_blob_free(&b);
+	return rc;
+}
+
+int ts_store_noted(const struct ts_store_ref *r, char *buf, size_t len)
+{
+	struct ts_blob b = {0};
+	unsigned char *plain = NULL;
+	size_t n = 0;
+	int rc;
+
+	if(!r->st || !r->st->be->get_note)
+		return TS_STORE_FAIL;
+	rc = r->st->be->get_note(r->st->state, r->name, &b);
+	if(rc != TS_STORE_OK)
+		return rc;
+	rc = TS_STORE_MISS;
+	if(!ts_seal_open(&r->st->seal, r->aad, &b, &plain, &n)) {
+		snprintf(buf, len, "%.*s", (int)n, (const char *)plain);
+		ts_wipe(plain, n);
+		free(plain);
+		rc = TS_STORE_OK;
+	}
+	ts_blob_free(&b);
+	return rc;
+}
+
+int ts_store_health(struct ts_store *st, struct ts_store_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	if(!st || !st->be->health)
+		return TS_STORE_FAIL;
+	return st->be->health(st->state, h);
+}
+
+int ts_store_check(struct ts_store *st, ts_store_say_fn *say, void *ctx)
+{
+	if(!st || !st->be->check)
+		return TS_STORE_FAIL;
+	return st->be->check(st->state, say, ctx);
+}
+
+int ts_store_fault(struct ts_store *st, char *buf, size_t len)
+{
+	if(!st || !st->be->fault)
+		return -1;
+	return st->be->fault(st->state, buf, len);
 }

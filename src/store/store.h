@@ -68,6 +68,18 @@ static inline void ts_blob_free(struct ts_blob *b)
 	b->len = 0;
 }
 
+/* What a shared store says of itself (tokenshim status). */
+struct ts_store_health {
+	int reachable;
+	long rtt_us;		/* one PING */
+	char role[40];		/* "master", "slave"... */
+	char primary[300];	/* host:port, when sentinels chose it */
+	char why[256];		/* when not reachable */
+};
+
+/* How a store's check speaks: one line each, bad set for a refusal. */
+typedef void ts_store_say_fn(void *ctx, int bad, const char *msg);
+
 /* A lease: the right to log in for one entry, exclusive across threads,
    processes (and machines, for a shared backend). Whoever takes one owns
    it and gives it back; nobody else can release it. */
@@ -87,13 +99,15 @@ struct ts_store_backend {
 	   none). TS_STORE_OK, TS_STORE_CONFLICT, TS_STORE_FAIL (after which
 	   the backend may refuse everything, having said why once). */
 	int (*put)(void *state, const char *name, uint64_t gen,
-		   const struct ts_blob *in);
+		   const struct ts_blob *in, long ttl_s);
 	/* Removes name when its generation is still gen. TS_STORE_OK
 	   (removed, or there was none), TS_STORE_CONFLICT, TS_STORE_FAIL. */
 	int (*remove)(void *state, const char *name, uint64_t gen);
-	/* Takes name's lease, waiting up to wait_ms (0: not at all).
-	   TS_STORE_OK with *out, TS_STORE_BUSY, TS_STORE_FAIL. */
-	int (*lease)(void *state, const char *name, long wait_ms,
+	/* Takes name's lease, waiting up to wait_ms (0: not at all), for
+	   hold_ms at a time (a backend whose leases can outlive their
+	   holder renews it until release). TS_STORE_OK with *out,
+	   TS_STORE_BUSY, TS_STORE_FAIL. */
+	int (*lease)(void *state, const char *name, long wait_ms, long hold_ms,
 		     struct ts_lease **out);
 	/* Gives *l back, frees it and sets *l to NULL; NULL is fine. */
 	void (*release)(void *state, struct ts_lease **l);
@@ -102,10 +116,26 @@ struct ts_store_backend {
 	void (*fork_child)(void *state);
 	/* Where entries live, for status output, or NULL. */
 	const char *(*where)(void *state);
+	/* A short-lived sealed note beside name (a refused login), kept for
+	   ttl_ms: TS_STORE_OK or TS_STORE_FAIL. NULL: no notes. */
+	int (*put_note)(void *state, const char *name, const struct ts_blob *in,
+			long ttl_ms);
+	/* name's note: TS_STORE_OK with *out, TS_STORE_MISS, TS_STORE_FAIL. */
+	int (*get_note)(void *state, const char *name, struct ts_blob *out);
+	/* Asks the server how it is: TS_STORE_OK with *h filled, or
+	   TS_STORE_FAIL with h->why. NULL: a local backend. */
+	int (*health)(void *state, struct ts_store_health *h);
+	/* Tries every command the backend needs and says each result:
+	   TS_STORE_OK when all are permitted. */
+	int (*check)(void *state, ts_store_say_fn *say, void *ctx);
+	/* Why calls fail now (the store is skipped): 0 with buf, or -1
+	   while it is not. */
+	int (*fault)(void *state, char *buf, size_t len);
 	void *spare[4];		/* for later backends' needs */
 };
 
 extern const struct ts_store_backend ts_store_file;
+extern const struct ts_store_backend ts_store_redis;
 
 /* ---- the API the engine uses ------------------------------------------ */
 
@@ -116,6 +146,8 @@ struct ts_store_ref {
 	struct ts_store *st;	/* NULL: no store; every call fails */
 	char name[65];		/* keyed hash of the identity */
 	unsigned char aad[32];	/* SHA-256 of the identity */
+	long hold_ms;		/* how long a login under its lease may
+				   take: the login's timeout and a margin */
 };
 
 /* What an entry holds. Strings are malloc'ed; free with
@@ -173,6 +205,45 @@ int ts_store_lease(const struct ts_store_ref *r, long wait_ms,
 void ts_store_release(const struct ts_store_ref *r, struct ts_lease **l);
 
 void ts_store_entry_clear(struct ts_store_entry *e);
+
+/* ---- fleets: a store shared by machines ------------------------------- */
+
+/* What opens a shared store; the strings are copied. */
+struct ts_fleet_cfg {
+	const char *url;	/* redis://, rediss://, redis-sentinel:// */
+	const char *password;	/* NULL: no AUTH */
+	const unsigned char *key;	/* the fleet key: 32 bytes */
+	const char *prefix;	/* of every key; NULL: "tokenshim:" */
+	long timeout_ms;	/* bounds every call */
+	const char *ca_file;	/* for rediss://; NULL: the system's */
+};
+
+/* The shared store cfg describes, opened once per process for each
+   distinct cfg (no connection is made until first use). NULL with a
+   message in err for a URL that cannot be used. */
+struct ts_store *ts_store_fleet(const struct ts_fleet_cfg *cfg, char *err,
+				size_t errlen);
+/* 0 when url is a store URL ts_store_fleet can open, else -1 with a
+   message (for the config check). */
+int ts_store_redis_check_url(const char *url, char *err, size_t errlen);
+/* Reads a fleet key: 64 hex digits, an optional trailing newline.
+   Returns 0, or -1. */
+int ts_store_key_parse(const char *text, unsigned char key[32]);
+/* Non-zero for a store other machines share. */
+int ts_store_shared(const struct ts_store *st);
+
+/* Remembers msg (a refused login's reason) beside r's entry for ttl_ms,
+   sealed. TS_STORE_OK or TS_STORE_FAIL (no notes in this store). */
+int ts_store_note(const struct ts_store_ref *r, const char *msg, long ttl_ms);
+/* The note beside r's entry, into buf: TS_STORE_OK, TS_STORE_MISS or
+   TS_STORE_FAIL. */
+int ts_store_noted(const struct ts_store_ref *r, char *buf, size_t len);
+/* Why st is skipped now: 0 with buf, or -1 while it is in use. */
+int ts_store_fault(struct ts_store *st, char *buf, size_t len);
+/* How a shared store is, for tokenshim status. */
+int ts_store_health(struct ts_store *st, struct ts_store_health *h);
+/* Tries what st needs of its server (tokenshim check). */
+int ts_store_check(struct ts_store *st, ts_store_say_fn *say, void *ctx);
 
 /* Reads an opened (unsealed) entry of len bytes into e: TS_STORE_OK, or
    TS_STORE_MISS for one whose lengths do not add up. */

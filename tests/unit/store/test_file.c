@@ -60,15 +60,15 @@ static void test_cas(void)
 	CU_ASSERT_STRING_EQUAL(ts_store_file.name, "file");
 	CU_ASSERT(ts_store_file.where(st) != NULL);
 	CU_ASSERT_EQUAL(ts_store_file.get(st, "e1", &out), TS_STORE_MISS);
-	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 1, &in), TS_STORE_CONFLICT);
-	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 0, &in), TS_STORE_OK);
+	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 1, &in, 0), TS_STORE_CONFLICT);
+	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 0, &in, 0), TS_STORE_OK);
 	CU_ASSERT_EQUAL_FATAL(ts_store_file.get(st, "e1", &out), TS_STORE_OK);
 	CU_ASSERT(out.len == in.len && !memcmp(out.p, in.p, in.len));
 	CU_ASSERT_EQUAL(ts_blob_gen(out.p, out.len), 1);
 	ts_blob_free(&out);
 	in = blob(2, "two");
-	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 0, &in), TS_STORE_CONFLICT);
-	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 1, &in), TS_STORE_OK);
+	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 0, &in, 0), TS_STORE_CONFLICT);
+	CU_ASSERT_EQUAL(ts_store_file.put(st, "e1", 1, &in, 0), TS_STORE_OK);
 	CU_ASSERT_EQUAL(ts_store_file.remove(st, "e1", 1), TS_STORE_CONFLICT);
 	CU_ASSERT_EQUAL(ts_store_file.get(st, "e1", &out), TS_STORE_OK);
 	ts_blob_free(&out);
@@ -102,12 +102,12 @@ static void *other_thread(void *arg)
 	struct other *o = arg;
 	struct ts_lease *l = NULL;
 
-	o->rc_wait = ts_store_file.lease(st, "L", 100, &l);
+	o->rc_wait = ts_store_file.lease(st, "L", 100, 0, &l);
 	if(l)
 		ts_store_file.release(st, &l);
 	pthread_barrier_wait(o->sync);	/* main: hand it over */
 	pthread_barrier_wait(o->sync);	/* main: given back */
-	o->rc_after = ts_store_file.lease(st, "L", 1000, &l);
+	o->rc_after = ts_store_file.lease(st, "L", 1000, 0, &l);
 	ts_store_file.release(st, &l);
 	return NULL;
 }
@@ -120,19 +120,19 @@ static void test_two_threads(void)
 	pthread_t t;
 
 	pthread_barrier_init(&sync, NULL, 2);
-	CU_ASSERT_EQUAL_FATAL(ts_store_file.lease(st, "L", 0, &mine), TS_STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(ts_store_file.lease(st, "L", 0, 0, &mine), TS_STORE_OK);
 	CU_ASSERT_FATAL(mine != NULL);
 	/* even this thread's second lease waits: leases are not shared */
-	CU_ASSERT_EQUAL(ts_store_file.lease(st, "L", 0, &again), TS_STORE_BUSY);
+	CU_ASSERT_EQUAL(ts_store_file.lease(st, "L", 0, 0, &again), TS_STORE_BUSY);
 	CU_ASSERT(again == NULL);
 	/* another entry's lease is independent */
-	CU_ASSERT_EQUAL(ts_store_file.lease(st, "M", 0, &again), TS_STORE_OK);
+	CU_ASSERT_EQUAL(ts_store_file.lease(st, "M", 0, 0, &again), TS_STORE_OK);
 	ts_store_file.release(st, &again);
 	CU_ASSERT(again == NULL);
 	pthread_create(&t, NULL, other_thread, &o);
 	pthread_barrier_wait(&sync);
 	/* the other thread's attempt must not have let go of ours */
-	CU_ASSERT_EQUAL(ts_store_file.lease(st, "L", 0, &again), TS_STORE_BUSY);
+	CU_ASSERT_EQUAL(ts_store_file.lease(st, "L", 0, 0, &again), TS_STORE_BUSY);
 	ts_store_file.release(st, &mine);
 	CU_ASSERT(mine == NULL);
 	pthread_barrier_wait(&sync);
@@ -148,13 +148,13 @@ static void test_other_process(void)
 	int status = -1;
 	pid_t pid;
 
-	CU_ASSERT_EQUAL_FATAL(ts_store_file.lease(st, "P", 0, &mine), TS_STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(ts_store_file.lease(st, "P", 0, 0, &mine), TS_STORE_OK);
 	pid = fork();
 	if(pid == 0) {
 		/* a child that shares the parent's descriptions first lets
 		   go of them: it does not hold the parent's lease */
 		ts_store_file.fork_child(st);
-		_exit(ts_store_file.lease(st, "P", 0, &l) == TS_STORE_BUSY ? 0 : 1);
+		_exit(ts_store_file.lease(st, "P", 0, 0, &l) == TS_STORE_BUSY ? 0 : 1);
 	}
 	CU_ASSERT_FATAL(pid > 0);
 	waitpid(pid, &status, 0);
@@ -163,7 +163,7 @@ static void test_other_process(void)
 	pid = fork();
 	if(pid == 0) {
 		ts_store_file.fork_child(st);
-		_exit(ts_store_file.lease(st, "P", 0, &l) == TS_STORE_OK ? 0 : 1);
+		_exit(ts_store_file.lease(st, "P", 0, 0, &l) == TS_STORE_OK ? 0 : 1);
 	}
 	waitpid(pid, &status, 0);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
