@@ -12,6 +12,7 @@
 
 #include "engine/profile.h"
 #include "provider/provider.h"
+#include "store/store.h"
 #include "util/str.h"
 
 /* Keys every profile may set, whatever its provider. */
@@ -19,6 +20,15 @@ static const char *const common_keys[] = {
 	"provider", "match", "url", "header", "cookie", "query", "lifetime",
 	"refresh_ahead", "timeout", "ca_file", "insecure", "on_failure",
 	"proxy", NULL
+};
+/* The fleet store's keys (any profile and [defaults] may set them);
+   none decides whose token it is: machines share an entry whatever
+   their way to the store. */
+static const char *const store_keys[] = {
+	"store", "store_prefix", "store_timeout", "store_ca_file",
+	"on_store_failure", "store_password", "store_password_env",
+	"store_password_file", "store_password_cmd", "store_key",
+	"store_key_env", "store_key_file", "store_key_cmd", NULL
 };
 /* Keys [defaults] may set. */
 static const char *const default_keys[] = {
@@ -288,6 +298,88 @@ static int has_scheme(const char *url)
 	return h && *h && *h != '/';
 }
 
+/* Non-zero when the secret key (X, X_env, X_file or X_cmd) is set. */
+static int has_secret(const struct ts_profile *p, const char *key)
+{
+	static const char *const suffixes[] = { "", "_env", "_file", "_cmd" };
+	char name[64];
+	size_t i;
+
+	for(i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "%s%s", key, suffixes[i]);
+		if(ts_profile_kv(p, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* Non-zero when [defaults]' key must not be merged into p: p sets the
+   same secret from another source (its store_key_env over the default
+   store_key_file), which takes its place. */
+static int store_overridden(const struct ts_profile *p, const char *key)
+{
+	if(!strncmp(key, "store_password", 14))
+		return has_secret(p, "store_password");
+	if(!strncmp(key, "store_key", 9))
+		return has_secret(p, "store_key");
+	return 0;
+}
+
+/* Reads one of the fleet store's keys into p. Returns 0, or 1 after
+   saying what is wrong. */
+static int store_key(struct ctx *c, struct ts_profile *p, const struct ts_kv *kv)
+{
+	char err[256];
+	long ms;
+
+	if(!strcmp(kv->key, "store")) {
+		if(!strcmp(kv->value, "none")) {
+			p->store = NULL;
+			return 0;
+		}
+		if(ts_store_redis_check_url(kv->value, err, sizeof(err))) {
+			kproblem(c, p, kv, "%s", err);
+			return 1;
+		}
+		p->store = kv->value;
+	}
+	else if(!strcmp(kv->key, "store_timeout")) {
+		char *end;
+
+		errno = 0;
+		ms = strtol(kv->value, &end, 10);
+		if(errno || *end || end == kv->value || ms < 1 || ms > 60000) {
+			kproblem(c, p, kv, "store_timeout must be milliseconds from 1 "
+				 "to 60000, not '%s'", kv->value);
+			return 1;
+		}
+		p->store_timeout_ms = ms;
+	}
+	else if(!strcmp(kv->key, "store_prefix")) {
+		if(strlen(kv->value) > 64 || strpbrk(kv->value, " \t")) {
+			kproblem(c, p, kv, "store_prefix must be at most 64 characters, "
+				 "without blanks");
+			return 1;
+		}
+		p->store_prefix = kv->value;
+	}
+	else if(!strcmp(kv->key, "store_ca_file"))
+		p->store_ca_file = kv->value;
+	else if(!strcmp(kv->key, "on_store_failure")) {
+		if(!strcmp(kv->value, "fail"))
+			p->on_store_failure_fail = 1;
+		else if(strcmp(kv->value, "local")) {
+			kproblem(c, p, kv, "on_store_failure must be local or fail, "
+				 "not '%s'", kv->value);
+			return 1;
+		}
+		else
+			p->on_store_failure_fail = 0;
+	}
+	/* store_password*, store_key*: read when the store is first used */
+	return 0;
+}
+
 /* Checks one profile's keys and fills its settings; marks it unusable on
    any problem. Returns the line of a literal secret, or 0. */
 static int build_profile(struct ctx *c, struct ts_profile *p)
@@ -301,6 +393,7 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 
 	p->timeout_ms = 15000;
 	p->refresh_ahead = 60;
+	p->store_timeout_ms = 500;
 	if(!prov_kv) {
 		problem(c, p->line, "profile %s: missing required key 'provider'",
 			p->name);
@@ -437,6 +530,13 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 				bad = 1;
 			}
 		}
+		else if(in_list(store_keys, kv->key)) {
+			if(store_key(c, p, kv))
+				bad = 1;
+			else if((!strcmp(kv->key, "store_password") ||
+				 !strcmp(kv->key, "store_key")) && !literal_line)
+				literal_line = kv->line;
+		}
 		else if(in_list(common_keys, kv->key))
 			;	/* provider, url: read where used */
 		else if(!p->prov)
@@ -449,6 +549,13 @@ static int build_profile(struct ctx *c, struct ts_profile *p)
 		}
 		else if(lit && !literal_line)
 			literal_line = kv->line;
+	}
+	if(p->store && !has_secret(p, "store_key")) {
+		const struct ts_kv *skv = ts_profile_kv(p, "store");
+
+		kproblem(c, p, skv, "store needs the fleet key: store_key_file, "
+			 "store_key_env or store_key_cmd (tokenshim keygen prints one)");
+		bad = 1;
 	}
 	if(!p->npatterns && !bad) {
 		problem(c, p->line, "profile %s: missing required key 'match'",
@@ -512,7 +619,8 @@ static void build(struct ctx *c, int check_mode)
 	int literal = 0;
 
 	for(j = 0; j < ini->ndefaults; j++)
-		if(!in_list(default_keys, ini->defaults[j].key))
+		if(!in_list(default_keys, ini->defaults[j].key) &&
+		   !in_list(store_keys, ini->defaults[j].key))
 			problem(c, ini->defaults[j].line,
 				"key '%s' is not allowed in [defaults]",
 				ini->defaults[j].key);
@@ -536,8 +644,10 @@ static void build(struct ctx *c, int check_mode)
 			ts_kv_add(&p->kv, &p->nkv, sec->kv[j].key, sec->kv[j].value,
 				  sec->kv[j].line);
 		for(j = 0; j < ini->ndefaults; j++)
-			if(in_list(default_keys, ini->defaults[j].key) &&
-			   !ts_profile_kv(p, ini->defaults[j].key))
+			if((in_list(default_keys, ini->defaults[j].key) ||
+			    in_list(store_keys, ini->defaults[j].key)) &&
+			   !ts_profile_kv(p, ini->defaults[j].key) &&
+			   !store_overridden(p, ini->defaults[j].key))
 				ts_kv_add(&p->kv, &p->nkv, ini->defaults[j].key,
 					  ini->defaults[j].value,
 					  ini->defaults[j].line);
@@ -620,7 +730,7 @@ void ts_config_free(struct ts_config *cfg)
 
 static int not_id(const char *k)
 {
-	return in_list(not_identity, k);
+	return in_list(not_identity, k) || in_list(store_keys, k);
 }
 
 static int by_key(const void *a, const void *b)

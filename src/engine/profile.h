@@ -41,6 +41,13 @@ struct ts_profile {
 	const char *proxy;	/* the proxy key: a URL, "" for none; NULL:
 				   the way the app's request goes */
 
+	/* the fleet store (point into kv); store NULL: this machine only */
+	const char *store;
+	const char *store_prefix;	/* NULL: "tokenshim:" */
+	const char *store_ca_file;	/* NULL: the system's CAs */
+	long store_timeout_ms;
+	int on_store_failure_fail;	/* else fall back to the local cache */
+
 	struct ts_slot *slot;	/* the engine's token state */
 	struct ts_config *cfg;	/* the config it belongs to */
 };
