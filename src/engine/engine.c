@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "provider/provider.h"
+#include "provider/secret.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/fork.h"
@@ -32,7 +33,18 @@ struct ts_slot {
 				   a refusal there gets no new login */
 	uint64_t storm_key;	/* where: see storm_key() */
 	struct ts_store_ref ref;	/* its entry in the store */
+	const char *source;	/* where the token came from */
+
+	/* the fleet store, set up at first need */
+	pthread_mutex_t fleet_lock;	/* guards the three below */
+	int fleet_state;	/* 0: not yet, 1: fref is usable, -1: not */
+	char fleet_err[300];	/* why not (-1) */
+	struct ts_store_ref fref;
+	uint64_t fgen;		/* its entry's generation we last saw */
 };
+
+/* How long a refused login is remembered for the fleet. */
+#define REFUSAL_MS 10000
 
 /* The ABI's codes and the engine's are one list; a provider's code
    passes through unchanged. */
@@ -65,6 +77,7 @@ static void fork_child(void)
 			continue;
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_mutex_init(&s->flight, NULL);
+		pthread_mutex_init(&s->fleet_lock, NULL);
 	}
 }
 
@@ -112,7 +125,107 @@ static void ref_init(struct ts_slot *s, const struct ts_profile *p)
 		ts_store_ref_init(&s->ref, st, id.p, id.len);
 	else
 		ts_store_ref_init(&s->ref, NULL, NULL, 0);
+	s->ref.hold_ms = p->timeout_ms;
 	ts_buf_free(&id);
+}
+
+/* Reads the secret key (X, X_env, X_file or X_cmd) of p into *out, or
+   leaves *out NULL when none is set. Returns 0, or -1 with err. */
+static int read_secret(const struct ts_profile *p, const char *key, char **out,
+		       char *err, size_t errlen)
+{
+	static const char *const sfx[] = { "", "_env", "_file", "_cmd" };
+	static const enum ts_secret_src src[] = { TS_SECRET_LITERAL,
+		TS_SECRET_ENV, TS_SECRET_FILE, TS_SECRET_CMD };
+	char name[64], why[256];
+	int i;
+
+	*out = NULL;
+	for(i = 0; i < 4; i++) {
+		const struct ts_kv *kv;
+
+		snprintf(name, sizeof(name), "%s%s", key, sfx[i]);
+		kv = ts_profile_kv(p, name);
+		if(!kv)
+			continue;
+		if(ts_secret_read(src[i], kv->value, p->timeout_ms, out, why,
+				  sizeof(why))) {
+			snprintf(err, errlen, "%s: %s", name, why);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Opens p's fleet store and its entry there, once. Returns the entry's
+   ref, or NULL when p has no store or it cannot be used (*why then says
+   so, when why is given). */
+static const struct ts_store_ref *fleet(struct ts_profile *p, char *why,
+					size_t whylen)
+{
+	struct ts_slot *s = p->slot;
+	struct ts_fleet_cfg fc;
+	struct ts_store *st;
+	struct ts_buf id = {0};
+	unsigned char key[32];
+	char *pw = NULL, *kt = NULL, err[256] = "";
+	int state;
+
+	if(!p->store || !s)
+		return NULL;
+	pthread_mutex_lock(&s->fleet_lock);
+	if(s->fleet_state) {
+		state = s->fleet_state;
+		if(state < 0 && why)
+			snprintf(why, whylen, "%s", s->fleet_err);
+		pthread_mutex_unlock(&s->fleet_lock);
+		return state > 0 ? &s->fref : NULL;
+	}
+	if(read_secret(p, "store_password", &pw, err, sizeof(err)) ||
+	   read_secret(p, "store_key", &kt, err, sizeof(err)))
+		goto out;
+	if(!kt || ts_store_key_parse(kt, key)) {
+		snprintf(err, sizeof(err), "the fleet key (store_key) must be 64 hex "
+			 "digits; tokenshim keygen prints one");
+		goto out;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.url = p->store;
+	fc.password = pw;
+	fc.key = key;
+	fc.prefix = p->store_prefix;
+	fc.timeout_ms = p->store_timeout_ms;
+	fc.ca_file = p->store_ca_file;
+	st = ts_store_fleet(&fc, err, sizeof(err));
+	if(!st || ts_profile_identity(p, &id)) {
+		if(!err[0])
+			snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	ts_store_ref_init(&s->fref, st, id.p, id.len);
+	/* a login under the lease may take the whole timeout; the lease
+	   is renewed while it runs, and outlives a holder that dies by
+	   this much at most */
+	s->fref.hold_ms = p->timeout_ms + 1000;
+out:
+	ts_wipe(key, sizeof(key));
+	ts_free_secret(&pw);
+	ts_free_secret(&kt);
+	ts_buf_free(&id);
+	if(err[0]) {
+		s->fleet_state = -1;
+		snprintf(s->fleet_err, sizeof(s->fleet_err), "store %s: %s",
+			 p->store, err);
+		ts_log("profile %s: %s", p->name, s->fleet_err);
+		if(why)
+			snprintf(why, whylen, "%s", s->fleet_err);
+	}
+	else
+		s->fleet_state = 1;
+	state = s->fleet_state;
+	pthread_mutex_unlock(&s->fleet_lock);
+	return state > 0 ? &s->fref : NULL;
 }
 
 int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
@@ -133,6 +246,7 @@ int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
 		}
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_mutex_init(&s->flight, NULL);
+		pthread_mutex_init(&s->fleet_lock, NULL);
 		if(e->cfg.profiles[i].usable)
 			ref_init(s, &e->cfg.profiles[i]);
 		e->cfg.profiles[i].slot = s;
@@ -153,6 +267,7 @@ void ts_engine_free(struct ts_engine *e)
 		ts_free_secret(&s->refused);
 		pthread_mutex_destroy(&s->lock);
 		pthread_mutex_destroy(&s->flight);
+		pthread_mutex_destroy(&s->fleet_lock);
 		free(s);
 	}
 	ts_config_free(&e->cfg);
@@ -276,48 +391,94 @@ static void from_entry(struct ts_slot *s, struct ts_store_entry *e)
 	e->token_len = e->extra_len = 0;
 }
 
-/* Writes the slot's token to the store, over the entry we last saw. When
-   another wrote meanwhile (its lease ran out while it logged in), the
-   newest login wins, as it does at the vendor. */
-static void save(struct ts_profile *p)
+/* Writes the slot's token to r's entry over generation *gen, the one we
+   last saw there. With override, a write that lost the race is made
+   again over whatever is there now: after a login, the newest login
+   wins, as it does at the vendor. The slot's lock is not held while the
+   store works: a shared store may take its timeout. */
+static int put_slot(struct ts_profile *p, const struct ts_store_ref *r,
+		    uint64_t *gen, int override)
 {
 	struct ts_slot *s = p->slot;
 	struct ts_store_entry e, cur;
+	time_t expiry;
 	int rc;
 
-	if(!s->ref.st)
-		return;
+	memset(&e, 0, sizeof(e));
 	pthread_mutex_lock(&s->lock);
-	if(!s->tok.token) {
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
-	to_entry(s, &e);
-	rc = ts_store_put(&s->ref, &e);
-	if(rc == TS_STORE_CONFLICT) {
-		rc = ts_store_get(&s->ref, &cur);
-		e.gen = rc == TS_STORE_OK ? cur.gen : 0;	/* 0: removed */
-		ts_store_entry_clear(&cur);
-		rc = rc == TS_STORE_FAIL ? rc : ts_store_put(&s->ref, &e);
-	}
-	if(rc == TS_STORE_OK) {
-		s->gen = e.gen;
-		s->saved_expiry = s->tok.expires_at;
+	if(s->tok.token) {
+		to_entry(s, &e);
+		e.gen = *gen;
+		e.token = malloc(e.token_len + 1);
+		e.extra = e.extra_len ? malloc(e.extra_len + 1) : NULL;
+		if(e.token)
+			memcpy(e.token, s->tok.token, e.token_len + 1);
+		if(e.extra)
+			memcpy(e.extra, s->tok.extra, e.extra_len + 1);
 	}
 	pthread_mutex_unlock(&s->lock);
+	if(!e.token || (e.extra_len && !e.extra)) {
+		ts_store_entry_clear(&e);
+		return TS_STORE_FAIL;
+	}
+	expiry = e.expires_at;
+	rc = ts_store_put(r, &e);
+	if(rc == TS_STORE_CONFLICT && override) {
+		rc = ts_store_get(r, &cur);
+		e.gen = rc == TS_STORE_OK ? cur.gen : 0;	/* 0: removed */
+		ts_store_entry_clear(&cur);
+		rc = rc == TS_STORE_FAIL ? rc : ts_store_put(r, &e);
+	}
+	if(rc == TS_STORE_OK) {
+		pthread_mutex_lock(&s->lock);
+		*gen = e.gen;
+		if(r == &s->ref)
+			s->saved_expiry = expiry;
+		pthread_mutex_unlock(&s->lock);
+	}
+	ts_store_entry_clear(&e);
+	return rc;
 }
 
-/* Takes the store's entry into the slot when it holds another token than
-   ours (another process logged in or renewed). Returns 1 when the slot
-   now has a token. */
-static int adopt(struct ts_profile *p)
+/* Writes the slot's token to the local store and to the fleet's. A
+   login (override) lands in the fleet's only while this machine holds
+   the lease or nobody does: the store's script fences it. */
+static void save(struct ts_profile *p, int override)
+{
+	struct ts_slot *s = p->slot;
+	const struct ts_store_ref *fr = fleet(p, NULL, 0);
+
+	if(s->ref.st)
+		put_slot(p, &s->ref, &s->gen, 1);
+	if(fr && put_slot(p, fr, &s->fgen, override) == TS_STORE_CONFLICT)
+		ts_debug("profile %s: the store holds a newer token; keeping it "
+			 "there", p->name);
+}
+
+/* Takes the entry of r into the slot when it holds another token than
+   ours (another process, or machine, logged in or renewed). Returns 0
+   when the slot has no token after, 1 when it has, 2 when it took r's;
+   *failed is set when the store could not be read. */
+static int adopt_from(struct ts_profile *p, const struct ts_store_ref *r,
+		      int shared, int *failed)
 {
 	struct ts_slot *s = p->slot;
 	struct ts_store_entry e;
-	int have;
+	int have, took = 0, rc;
 
-	if(!s->ref.st || ts_store_get(&s->ref, &e) != TS_STORE_OK)
+	if(!r->st)
+		return s->tok.token != NULL;
+	rc = ts_store_get(r, &e);
+	if(rc != TS_STORE_OK) {
+		if(rc == TS_STORE_FAIL && failed)
+			*failed = 1;
+		if(rc == TS_STORE_MISS && shared) {
+			pthread_mutex_lock(&s->lock);
+			s->fgen = 0;
+			pthread_mutex_unlock(&s->lock);
+		}
 		return 0;
+	}
 	pthread_mutex_lock(&s->lock);
 	if(s->refused && s->refused_len == e.token_len &&
 	   !memcmp(s->refused, e.token, e.token_len)) {
@@ -332,10 +493,17 @@ static int adopt(struct ts_profile *p)
 	   memcmp(s->tok.token, e.token, e.token_len) ||
 	   e.expires_at > s->tok.expires_at) {
 		from_entry(s, &e);
-		ts_debug("profile %s: token from the shared cache", p->name);
+		s->source = shared ? "store" : "local cache";
+		took = 1;
+		ts_debug("profile %s: token from the %s", p->name,
+			 shared ? "fleet store" : "shared cache");
 	}
-	s->gen = e.gen;
-	s->saved_expiry = e.expires_at;
+	if(shared)
+		s->fgen = e.gen;
+	else {
+		s->gen = e.gen;
+		s->saved_expiry = e.expires_at;
+	}
 	s->logins = e.logins;
 	s->refreshes = e.refreshes;
 	if(e.storm_until > s->storm_until) {
@@ -345,7 +513,32 @@ static int adopt(struct ts_profile *p)
 	have = s->tok.token != NULL;
 	pthread_mutex_unlock(&s->lock);
 	ts_store_entry_clear(&e);
-	return have;
+	return took && have ? 2 : have;
+}
+
+static int adopt(struct ts_profile *p)
+{
+	return adopt_from(p, &p->slot->ref, 0, NULL);
+}
+
+/* The same from the fleet's store; what it brings fills the local
+   cache, so that this machine's other processes need no round trip.
+   *failed is set when p has a store that cannot be used now. */
+static int fleet_adopt(struct ts_profile *p, int *failed)
+{
+	struct ts_slot *s = p->slot;
+	const struct ts_store_ref *fr = fleet(p, NULL, 0);
+	int rc;
+
+	if(!fr) {
+		if(p->store && failed)
+			*failed = 1;
+		return 0;
+	}
+	rc = adopt_from(p, fr, 1, failed);
+	if(rc == 2 && s->ref.st)
+		put_slot(p, &s->ref, &s->gen, 1);
+	return rc;
 }
 
 /* Checks and completes what a provider returned. */
@@ -422,11 +615,12 @@ static int obtain(struct ts_profile *p, const struct ts_req *req, char *errbuf,
 		s->refreshes++;
 	else
 		s->logins++;
+	s->source = refreshed ? "refresh" : "login";
 	pthread_mutex_unlock(&s->lock);
 	ts_debug("profile %s: %s token (%zu chars, expires in %lds)", p->name,
 		 refreshed ? "refreshed" : "new", nt.token_len,
 		 (long)(nt.expires_at - now));
-	save(p);
+	save(p, 1);
 	return TS_OK;
 }
 
@@ -500,7 +694,7 @@ void ts_engine_touch(struct ts_profile *p)
 		s->gen = e.gen;
 		pthread_mutex_unlock(&s->lock);
 		ts_store_entry_clear(&e);
-		save(p);
+		save(p, 0);
 	}
 	else
 		ts_store_entry_clear(&e);
@@ -521,16 +715,36 @@ static int try_slot(struct ts_profile *p, int stale, char **tok, size_t *len)
 	return rc;
 }
 
+/* The store failed p: with on_store_failure = fail, that is p's answer
+   (TS_ECONNECT, with the reason); else 0, and p goes on with this
+   machine's cache. */
+static int store_failed(struct ts_profile *p, char *errbuf, size_t errlen)
+{
+	const struct ts_store_ref *fr;
+	char why[300] = "", fault[256] = "";
+
+	if(!p->on_store_failure_fail)
+		return 0;
+	fr = fleet(p, why, sizeof(why));
+	if(fr && ts_store_fault(fr->st, fault, sizeof(fault)) == 0)
+		snprintf(why, sizeof(why), "store %s: %s", ts_store_where(fr->st),
+			 fault);
+	snprintf(errbuf, errlen, "profile %s: %s (on_store_failure = fail)",
+		 p->name, why[0] ? why : "the store cannot be used");
+	return TS_ECONNECT;
+}
+
 enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 			       int force, char **tok, size_t *len,
 			       char *errbuf, size_t errlen)
 {
 	struct ts_slot *s = p->slot;
-	struct ts_lease *lease = NULL;
+	struct ts_lease *lease = NULL, *flease = NULL;
+	const struct ts_store_ref *fr = NULL;
 	char *replaced = NULL;
 	size_t replaced_len = 0;
 	long waited;
-	int rc, valid, leased;
+	int rc, valid, leased, sfail = 0;
 
 	if(!p->usable || !p->prov || !s) {
 		snprintf(errbuf, errlen,
@@ -548,6 +762,9 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		}
 		if(adopt(p) && try_slot(p, 0, tok, len) >= 0)
 			return TS_OK;
+		/* a local miss: the fleet's store, one round trip */
+		if(fleet_adopt(p, &sfail) && try_slot(p, 0, tok, len) >= 0)
+			return TS_OK;
 	}
 	/* Stale while revalidate: when the token is still valid and someone
 	   (a thread here, or another process) is already renewing it, use it
@@ -555,6 +772,8 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 	pthread_mutex_lock(&s->lock);
 	valid = !force && s->tok.token && time(NULL) < s->tok.expires_at;
 	pthread_mutex_unlock(&s->lock);
+	if(sfail && !valid && (rc = store_failed(p, errbuf, errlen)))
+		return rc;
 	if(valid) {
 		if(pthread_mutex_trylock(&s->flight))
 			goto use_old;
@@ -581,6 +800,55 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		rc = TS_OK;
 		goto out;
 	}
+	/* and across machines: the fleet's lease, then what its holder
+	   stored, whose refresh state is the one to use */
+	if(!sfail && (fr = fleet(p, NULL, 0))) {
+		waited = ts_now_ms();
+		leased = ts_store_lease(fr, valid ? 0 : p->timeout_ms * 2 + 2000,
+					&flease);
+		waited = ts_now_ms() - waited;
+		if(waited >= 20)
+			ts_debug("profile %s: waited %ld ms for another machine's "
+				 "login", p->name, waited);
+		if(leased == TS_STORE_BUSY && valid) {
+			ts_store_release(&s->ref, &lease);
+			pthread_mutex_unlock(&s->flight);
+			goto use_old;
+		}
+		if(leased == TS_STORE_FAIL)
+			sfail = 1;
+		else if(fleet_adopt(p, &sfail) && !force &&
+			try_slot(p, 0, tok, len) >= 0) {
+			rc = TS_OK;
+			goto out;
+		}
+	}
+	else if(p->store)
+		sfail = 1;
+	if(sfail) {
+		if(try_slot(p, 1, tok, len) >= 0) {
+			rc = TS_OK;	/* still valid: no need of the store yet */
+			goto out;
+		}
+		if((rc = store_failed(p, errbuf, errlen)))
+			goto out;
+		if(fr)
+			ts_store_release(fr, &flease);
+		fr = NULL;	/* this machine on its own, for now */
+	}
+	if(fr) {
+		char said[TOKENSHIM_ERRBUF_SIZE];
+
+		/* another machine's login was refused for good a moment ago:
+		   the same refusal, without asking the server again */
+		if(ts_store_noted(fr, said, sizeof(said)) == TS_STORE_OK) {
+			snprintf(errbuf, errlen, "%s (another machine of the fleet "
+				 "was refused less than %d s ago)", said,
+				 REFUSAL_MS / 1000);
+			rc = TS_EDENIED;
+			goto out;
+		}
+	}
 	if(force)
 		try_slot(p, 1, &replaced, &replaced_len);
 	rc = obtain(p, req, errbuf, errlen);
@@ -592,6 +860,8 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 		rc = TS_OK;
 		goto out;
 	}
+	else if(rc == TS_EDENIED && fr)
+		ts_store_note(fr, errbuf, REFUSAL_MS);
 	/* the session a forced login replaced is released, as a logout
 	   would: servers limit the sessions a user may hold */
 	if(rc == TS_OK && replaced && p->prov->p->release &&
@@ -609,6 +879,8 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 	}
 out:
 	ts_free_secret(&replaced);
+	if(fr)
+		ts_store_release(fr, &flease);
 	ts_store_release(&s->ref, &lease);
 	pthread_mutex_unlock(&s->flight);
 	return rc;
@@ -620,6 +892,29 @@ use_old:
 	}
 	/* it expired meanwhile: wait our turn */
 	return ts_engine_token(p, req, force, tok, len, errbuf, errlen);
+}
+
+/* The fleet's part of forget: its entry goes only while it still holds
+   the refused token, at the generation read; a newer token another
+   machine wrote stays, and the replay adopts it. */
+static void forget_shared(struct ts_profile *p, const char *tok, size_t len,
+			  int *was)
+{
+	struct ts_slot *s = p->slot;
+	const struct ts_store_ref *fr = fleet(p, NULL, 0);
+	struct ts_store_entry e;
+
+	if(!fr || ts_store_get(fr, &e) != TS_STORE_OK)
+		return;
+	if(e.token_len == len && !memcmp(e.token, tok, len) &&
+	   ts_store_remove(fr, e.gen) == TS_STORE_OK) {
+		*was = 1;
+		pthread_mutex_lock(&s->lock);
+		if(s->fgen == e.gen)
+			s->fgen = 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+	ts_store_entry_clear(&e);
 }
 
 /* Forgets tok here and in the store, where it is still the current token.
@@ -655,8 +950,10 @@ static int forget(struct ts_profile *p, const char *tok, size_t len)
 	pthread_mutex_unlock(&s->lock);
 	/* the entry goes only while it still holds the refused token: the
 	   compare-and-set keeps a replacement written meanwhile */
-	if(ts_store_get(&s->ref, &e) != TS_STORE_OK)
+	if(ts_store_get(&s->ref, &e) != TS_STORE_OK) {
+		forget_shared(p, tok, len, &was);
 		return was;
+	}
 	if(e.token_len == len && !memcmp(e.token, tok, len) &&
 	   ts_store_remove(&s->ref, e.gen) == TS_STORE_OK) {
 		was = 1;
@@ -666,6 +963,7 @@ static int forget(struct ts_profile *p, const char *tok, size_t len)
 		pthread_mutex_unlock(&s->lock);
 	}
 	ts_store_entry_clear(&e);
+	forget_shared(p, tok, len, &was);
 	return was;
 }
 
@@ -748,7 +1046,16 @@ void ts_engine_storm(struct ts_profile *p, const char *url)
 	pthread_mutex_unlock(&s->lock);
 	ts_log("profile %s: the server refused a new token too; refusals there "
 	       "get no new login for %d s", p->name, STORM_S);
-	save(p);
+	save(p, 0);
+}
+
+const char *ts_engine_store(struct ts_profile *p, struct ts_store **st,
+			    char *why, size_t whylen)
+{
+	const struct ts_store_ref *fr = fleet(p, why, whylen);
+
+	*st = fr ? fr->st : NULL;
+	return p->store;
 }
 
 void ts_engine_status(struct ts_profile *p, struct ts_status *st)
@@ -760,8 +1067,11 @@ void ts_engine_status(struct ts_profile *p, struct ts_status *st)
 	st->state = "none";
 	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
 		return;
-	adopt(p);
+	if(!adopt(p) || !fresh(p, s, now))
+		fleet_adopt(p, NULL);
 	pthread_mutex_lock(&s->lock);
+	st->source = s->source;
+	st->gen = p->store ? s->fgen : s->gen;
 	if(s->tok.token) {
 		st->expires_in = (long)(s->tok.expires_at - now);
 		st->state = now >= s->tok.expires_at ? "expired" :
@@ -781,20 +1091,27 @@ enum ts_result ts_engine_logout(struct ts_profile *p, int *held, char *errbuf,
 	struct tokenshim_ctx ctx;
 	struct ts_store_entry e;
 	char perr[TOKENSHIM_ERRBUF_SIZE] = "";
-	int rc = TS_OK;
+	int rc = TS_OK, i;
 
 	if(!s || !p->prov)
 		return TS_OK;
 	adopt(p);
-	/* whatever the store holds goes, whoever wrote it */
+	if(!s->tok.token)
+		fleet_adopt(p, NULL);
+	/* whatever the stores hold goes, whoever wrote it: the local
+	   cache, and the fleet's, for every machine */
 	*held = 0;
-	while(ts_store_get(&s->ref, &e) == TS_STORE_OK) {
-		*held = 1;
-		int gone = ts_store_remove(&s->ref, e.gen) != TS_STORE_CONFLICT;
+	for(i = 0; i < 2; i++) {
+		const struct ts_store_ref *r = i ? fleet(p, NULL, 0) : &s->ref;
 
-		ts_store_entry_clear(&e);
-		if(gone)
-			break;
+		while(r && ts_store_get(r, &e) == TS_STORE_OK) {
+			int gone = ts_store_remove(r, e.gen) != TS_STORE_CONFLICT;
+
+			*held = 1;
+			ts_store_entry_clear(&e);
+			if(gone)
+				break;
+		}
 	}
 	pthread_mutex_lock(&s->lock);
 	old = s->tok;

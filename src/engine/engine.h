@@ -94,8 +94,18 @@ struct ts_status {
 	time_t obtained;
 	unsigned logins;
 	unsigned refreshes;
+	const char *source;	/* "local cache", "store", "login", "refresh",
+				   or NULL: no token came in this process */
+	unsigned long long gen;	/* the entry's generation (the fleet's
+				   store's, with a store); 0: none */
 };
 void ts_engine_status(struct ts_profile *p, struct ts_status *st);
+
+/* p's fleet store: its URL (NULL: none) and, in *st, the store opened
+   for it (NULL when it cannot be used, *why then saying so). */
+struct ts_store;
+const char *ts_engine_store(struct ts_profile *p, struct ts_store **st,
+			    char *why, size_t whylen);
 
 /* Releases p's token upstream when the provider can, and forgets it;
    *held says whether there was one. Returns TS_OK when there was nothing
