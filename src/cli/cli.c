@@ -20,6 +20,7 @@
 
 #include "engine/engine.h"
 #include "provider/provider.h"
+#include "store/seal.h"
 #include "store/store.h"
 #include "tokenshim_provider.h"
 #include "util/buf.h"
@@ -43,15 +44,18 @@ static const char usage[] =
 "                                would be injected\n"
 "  match [--json] URL            show which profile applies to URL and how\n"
 "                                its token would be injected (redacted)\n"
-"  check [--json]                validate the config and its providers\n"
-"                                (exit 0 good, 2 bad)\n"
+"  check [--json]                validate the config and its providers, and\n"
+"                                try each fleet store (exit 0 good, 2 bad)\n"
 "  providers [--json]            list installed providers and their keys\n"
-"  status [--json]               one row per profile: state, expiry, logins\n"
-"                                and refreshes (never the token)\n"
+"  status [--json]               one row per profile: state, expiry, logins,\n"
+"                                refreshes, where the token came from and\n"
+"                                its generation (never the token); and how\n"
+"                                each fleet store is\n"
 "  login PROFILE | --all         force a new token for every process,\n"
 "                                releasing the one it replaces\n"
 "  logout PROFILE | --all        release tokens upstream and delete them\n"
-"                                from the shared cache\n"
+"                                from the shared cache and the fleet store\n"
+"  keygen                        print a new fleet key (store_key)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE  config file (sets TOKENSHIM_CONFIG)\n"
@@ -472,6 +476,71 @@ static void json_findings(const char *path, const char *name, int notes)
 	printf("]");
 }
 
+/* The fleet stores of e's usable profiles, each once: n of them in
+   out (at most max), with the first profile that uses each. */
+static size_t stores_of(struct ts_engine *e, struct ts_store **out,
+			struct ts_profile **by, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_profile *p = &e->cfg.profiles[i];
+		struct ts_store *st = NULL;
+		char why[300];
+
+		if(!p->usable || !ts_engine_store(p, &st, why, sizeof(why)) || !st)
+			continue;
+		for(j = 0; j < n && out[j] != st; j++)
+			;
+		if(j == n && n < max) {
+			by[n] = p;
+			out[n++] = st;
+		}
+	}
+	return n;
+}
+
+static void say_check(void *ctx, int bad, const char *msg)
+{
+	if(!*(int *)ctx)
+		printf("  %s%s\n", bad ? "REFUSED: " : "", msg);
+}
+
+/* Connects to each fleet store, authenticates and tries what tokenshim
+   needs of it. Returns the number of stores that fail. */
+static int check_stores(struct ts_engine *e, int json)
+{
+	struct ts_store *st[16];
+	struct ts_profile *by[16];
+	size_t n = stores_of(e, st, by, 16), i;
+	int bad = 0;
+
+	for(i = 0; i < e->cfg.nprofiles; i++) {
+		struct ts_profile *p = &e->cfg.profiles[i];
+		struct ts_store *s = NULL;
+		char why[300] = "";
+
+		/* a store that could not be set up (its key, its password) */
+		if(p->usable && ts_engine_store(p, &s, why, sizeof(why)) && !s) {
+			if(!json)
+				fprintf(stderr, "tokenshim: profile %s: %s\n", p->name, why);
+			bad++;
+		}
+	}
+	for(i = 0; i < n; i++) {
+		if(!json)
+			printf("store %s (profile %s%s):\n", ts_store_where(st[i]),
+			       by[i]->name, n > 1 ? " and others" : "");
+		if(ts_store_check(st[i], say_check, &json) != TS_STORE_OK) {
+			if(!json)
+				fprintf(stderr, "tokenshim: store %s: cannot be used as "
+					"configured\n", ts_store_where(st[i]));
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static int cmd_check(struct ts_engine *e, int problems, int json)
 {
 	size_t i, usable = 0;
@@ -479,6 +548,7 @@ static int cmd_check(struct ts_engine *e, int problems, int json)
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		if(e->cfg.profiles[i].usable)
 			problems += check_files(&e->cfg.profiles[i]);
+	problems += check_stores(e, json);
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		usable += e->cfg.profiles[i].usable ? 1 : 0;
 	if(json) {
@@ -671,6 +741,71 @@ static void human(long s, char *out, size_t len)
 		snprintf(out, len, "%ldd %ldh", s / 86400, s % 86400 / 3600);
 }
 
+/* One line per fleet store: reachable or not, its role, one round trip. */
+static void print_stores(struct ts_engine *e)
+{
+	struct ts_store *st[16];
+	struct ts_profile *by[16];
+	size_t n = stores_of(e, st, by, 16), i;
+
+	for(i = 0; i < n; i++) {
+		struct ts_store_health h;
+
+		if(ts_store_health(st[i], &h) == TS_STORE_OK)
+			printf("store: %s: reachable, role %s, round trip %.2f ms%s%s\n",
+			       ts_store_where(st[i]), h.role[0] ? h.role : "?",
+			       h.rtt_us / 1000.0, h.primary[0] ? ", primary " : "",
+			       h.primary);
+		else
+			printf("store: %s: unreachable: %s\n", ts_store_where(st[i]),
+			       h.why[0] ? h.why : "no answer");
+	}
+}
+
+/* p's store for status --json: null, or its URL and health. */
+static void json_store(struct ts_profile *p)
+{
+	struct ts_store *st = NULL;
+	struct ts_store_health h;
+	char why[300] = "";
+	const char *url = ts_engine_store(p, &st, why, sizeof(why));
+
+	if(!url || !p->usable) {
+		printf("null");
+		return;
+	}
+	printf("{\"url\":");
+	json_str(url);
+	if(st && ts_store_health(st, &h) == TS_STORE_OK) {
+		printf(",\"reachable\":true,\"role\":");
+		json_str(h.role);
+		printf(",\"rtt_ms\":%.3f}", h.rtt_us / 1000.0);
+		return;
+	}
+	printf(",\"reachable\":false,\"error\":");
+	json_str(st ? h.why : why);
+	printf("}");
+}
+
+/* A fleet key: 32 random bytes in hex, as store_key_file wants it. */
+static int cmd_keygen(void)
+{
+	unsigned char k[32];
+	char hex[65];
+	size_t i;
+
+	if(ts_seal_random(k, sizeof(k))) {
+		fprintf(stderr, "tokenshim: keygen: no random bytes\n");
+		return 1;
+	}
+	for(i = 0; i < sizeof(k); i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	printf("%s\n", hex);
+	ts_wipe(k, sizeof(k));
+	ts_wipe(hex, sizeof(hex));
+	return 0;
+}
+
 static int cmd_status(struct ts_engine *e, int json)
 {
 	struct ts_store *st_local = ts_store_local();
@@ -689,9 +824,10 @@ static int cmd_status(struct ts_engine *e, int json)
 		else
 			printf("cache: memory only: %s\n", ts_store_why() ?
 			       ts_store_why() : "the shared cache is off");
-		printf("%-*s %-20s %-9s %-16s %-20s %6s %9s\n", w, "PROFILE",
+		print_stores(e);
+		printf("%-*s %-20s %-9s %-16s %-20s %6s %9s %-11s %s\n", w, "PROFILE",
 		       "PROVIDER", "STATE", "EXPIRES", "OBTAINED", "LOGINS",
-		       "REFRESHES");
+		       "REFRESHES", "SOURCE", "GEN");
 	}
 	for(i = 0; i < e->cfg.nprofiles; i++) {
 		struct ts_profile *p = &e->cfg.profiles[i];
@@ -715,9 +851,10 @@ static int cmd_status(struct ts_engine *e, int json)
 				snprintf(shown, sizeof(shown), st.expires_in < 0 ?
 					 "expired %s ago" : "in %s", d);
 			}
-			printf("%-*s %-20s %-9s %-16s %-20s %6u %9u\n", w, p->name,
-			       p->prov ? p->prov->name : "?", st.state, shown, when,
-			       st.logins, st.refreshes);
+			printf("%-*s %-20s %-9s %-16s %-20s %6u %9u %-11s %llu\n", w,
+			       p->name, p->prov ? p->prov->name : "?", st.state, shown,
+			       when, st.logins, st.refreshes,
+			       st.source ? st.source : "-", st.gen);
 			continue;
 		}
 		printf("%s{\"profile\":", i ? "," : "");
@@ -739,8 +876,15 @@ static int cmd_status(struct ts_engine *e, int json)
 			json_str(when);
 		else
 			printf("null");
-		printf(",\"logins\":%u,\"refreshes\":%u}", st.logins,
+		printf(",\"logins\":%u,\"refreshes\":%u,\"source\":", st.logins,
 		       st.refreshes);
+		if(st.source)
+			json_str(st.source);
+		else
+			printf("null");
+		printf(",\"generation\":%llu,\"store\":", st.gen);
+		json_store(p);
+		printf("}");
 	}
 	if(json)
 		printf("]\n");
@@ -782,6 +926,7 @@ static const struct verb verbs[] = {
 	{"status", NULL, 0, 1, 0, 0},
 	{"login", "PROFILE", 1, 0, 0, 0},
 	{"logout", "PROFILE", 1, 0, 0, 0},
+	{"keygen", NULL, 0, 0, 0, 0},
 	{NULL, NULL, 0, 0, 0, 0}
 };
 
@@ -966,6 +1111,8 @@ int main(int argc, char **argv)
 		return 2;
 	if(!strcmp(v->name, "exec") && !a.nenv)
 		return cmd_exec(argc - a.cmd, argv + a.cmd);
+	if(!strcmp(v->name, "keygen"))
+		return cmd_keygen();
 	if(!strcmp(v->name, "providers")) {
 		rc = cmd_providers(a.json);
 		ts_provider_unload_all();

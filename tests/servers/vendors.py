@@ -55,7 +55,7 @@ Vendors:
   Any path with ?redirect_to=URL answers 302 to URL (after recording it).
 
 Usage: vendors.py --port-file FILE [--user NAME:PASSWORD] [--tenant T
-       --domain D] [--login-delay SECONDS] [--blackhole]
+       --domain D] [--login-delay SECONDS] [--blackhole] [--max-sessions N]
 """
 import argparse
 import base64
@@ -351,6 +351,14 @@ class Handler(BaseHTTPRequestHandler):
                     return self._send(200, {
                         "statusCode": 795000,
                         "statusDescription": "Invalid username or password."})
+                if st.args.max_sessions and sum(
+                        1 for v in st.tokens.values()
+                        if v["user"] == user) >= st.args.max_sessions:
+                    st.stats["login_failures"] += 1
+                    st.stats["too_many"] = st.stats.get("too_many", 0) + 1
+                    return self._send(403, {
+                        "statusCode": 795007,
+                        "statusDescription": "Too many sessions."})
                 tok = st.next_token or str(uuid.uuid4())
                 st.next_token = None
                 st.tokens[tok] = {"user": user, "domain": False,
@@ -746,6 +754,8 @@ def main():
     ap.add_argument("--domain", default="D1")
     ap.add_argument("--login-delay", type=float, default=0)
     ap.add_argument("--blackhole", action="store_true")
+    ap.add_argument("--max-sessions", type=int, default=0,
+                    help="netbrain: sessions a user may hold (0: any)")
     ap.add_argument("--api-key", action="append", default=[],
                     help="automation-anywhere NAME:APIKEY")
     ap.add_argument("--expires-in", type=int, default=3600,
