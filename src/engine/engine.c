@@ -1067,8 +1067,8 @@ void ts_engine_status(struct ts_profile *p, struct ts_status *st)
 	st->state = "none";
 	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
 		return;
-	if(!adopt(p) || !fresh(p, s, now))
-		fleet_adopt(p, NULL);
+	adopt(p);
+	fleet_adopt(p, NULL);	/* for the fleet's generation */
 	pthread_mutex_lock(&s->lock);
 	st->source = s->source;
 	st->gen = p->store ? s->fgen : s->gen;

@@ -45,6 +45,7 @@ passed=0
 failed=0
 
 cleanup() {
+	[ -n "${KEEP_T:-}" ] && { echo "kept $T"; return; }
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	umount "$T/mnt" 2>/dev/null	# cache.sh's small disk, if a case died
@@ -176,4 +177,56 @@ expect_nomatch() {
 finish() {
 	echo "$(basename "$0" .sh): $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
+}
+
+# ---- fleets: redis-server and emulated machines -----------------------
+
+# free_port: a loopback TCP port nobody listens on (now).
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis NAME PORT [redis-server options]: a throwaway redis-server
+# (no persistence, its own directory) on 127.0.0.1:PORT; sets NAME_PID.
+# Fails the whole script if it is not ready in 10 s.
+start_redis() {
+	name=$1 port=$2
+	shift 2
+	mkdir -p "$T/$name.d"
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$T/$name.d" "$@" >"$T/$name.log" 2>&1 &
+	pids="$pids $!"
+	eval "${name}_PID=$!"
+	i=0
+	until grep -q 'Ready to accept connections' "$T/$name.log" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "FATAL: redis-server $name did not start"; cat "$T/$name.log"
+			exit 99
+		fi
+		sleep 0.1
+	done
+}
+
+# rcli PORT ARGS: redis-cli on 127.0.0.1:PORT (never through tokenshim).
+rcli() {
+	p=$1
+	shift
+	env -u LD_PRELOAD redis-cli -h 127.0.0.1 -p "$p" "$@"
+}
+
+# on MACHINE CMD [ARGS]: runs CMD as one machine of an emulated fleet:
+# its own HOME, XDG directories, token cache and local cache key. What
+# the machines share is the config and its fleet key.
+on() {
+	on_dir=$T/machine/$1
+	shift
+	mkdir -p "$on_dir"
+	HOME=$on_dir XDG_CONFIG_HOME=$on_dir/.config XDG_CACHE_HOME=$on_dir/.cache \
+		TOKENSHIM_CACHE_DIR=$on_dir/cache "$@"
+}
+
+# now_ms: wall-clock milliseconds.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
 }

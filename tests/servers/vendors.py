@@ -428,6 +428,8 @@ class Handler(BaseHTTPRequestHandler):
                 elif grant == "refresh_token":
                     user = st.resolve_refresh.pop(f.get("refresh_token"), None)
                     if user is None:
+                        st.stats["refresh_refused"] = \
+                            st.stats.get("refresh_refused", 0) + 1
                         return self._send(400, {"error": "invalid_grant",
                                                 "error_description": "Invalid refresh token"})
                     st.stats["refreshes"] += 1
