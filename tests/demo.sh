@@ -11,7 +11,8 @@ src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/tokenshim-demo.XXXXXX")
-trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
+rsrv=""
+trap 'kill $srv $rsrv 2>/dev/null; rm -rf "$T"' EXIT
 
 export TOKENSHIM_LIBRARY="$top/.libs/libtokenshim.so"
 TOKENSHIM_PROVIDER_PATH=""
@@ -143,6 +144,46 @@ echo
 echo "== the same NetBrain call without tokenshim"
 curl -sS -w '  -> HTTP %{http_code}\n' "$API/V1/CMDB/Devices"
 echo
+echo "== a fleet: two machines, each with its own cache, share one login through redis-server"
+RP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$T/redis"
+redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$T/redis" >"$T/redis.log" 2>&1 &
+rsrv=$!
+i=0
+until grep -q 'Ready to accept' "$T/redis.log" 2>/dev/null || [ $i -gt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+"$top/tokenshim" keygen >"$T/fleet.key"
+chmod 600 "$T/fleet.key"
+cat >"$T/fleet.conf" <<CONF
+[defaults]
+store = redis://127.0.0.1:$RP/0
+store_key_file = $T/fleet.key
+
+# Control Room: a new login kills the user's other token, so two machines
+# logging in on their own would knock each other out
+[profile cr]
+provider = automation-anywhere
+match = $H/v1/devices/*
+url = $H
+username = demo
+password_env = DEMO_PASSWORD
+CONF
+chmod 600 "$T/fleet.conf"
+l0=$(curl -s "http://127.0.0.1:$P/_ts/stats" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["logins"])')
+for m in A B A B; do
+	code=$(TOKENSHIM_CACHE_DIR="$T/machine$m/cache" TOKENSHIM_CACHE_KEY_FILE="$T/machine$m/cache.key" \
+		"$top/tokenshim" exec -c "$T/fleet.conf" -- curl -sS -o /dev/null -w '%{http_code}' \
+		-X POST "$H/v1/devices/list")
+	echo "  machine $m: HTTP $code"
+done
+l1=$(curl -s "http://127.0.0.1:$P/_ts/stats" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["logins"])')
+echo "server: $((l1 - l0)) Control Room login(s) for both machines"
+TOKENSHIM_CACHE_DIR="$T/machineB/cache" TOKENSHIM_CACHE_KEY_FILE="$T/machineB/cache.key" \
+	"$top/tokenshim" -c "$T/fleet.conf" status | sed 's/^/  /'
+echo
+
 echo "== a wrong password (with an empty cache, so that a login happens)"
 DEMO_PASSWORD=nope TOKENSHIM_CACHE_DIR="$T/cache2" \
 	"$top/tokenshim" exec -c "$T/tokenshim.conf" -- \

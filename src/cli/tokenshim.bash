@@ -39,7 +39,7 @@ _tokenshim() {
 		;;
 	esac
 	if [ -z "$verb" ]; then
-		words="exec token header match check providers status login logout -c --config -h --help -V --version"
+		words="exec token header match check providers status login logout keygen -c --config -h --help -V --version"
 	else
 		case $verb in
 		exec)
@@ -53,6 +53,7 @@ _tokenshim() {
 		header) words="-c --config $(_tokenshim_profiles "${cfg[@]}")" ;;
 		login | logout) words="--all -c --config $(_tokenshim_profiles "${cfg[@]}")" ;;
 		match | check | providers | status) words="--json -c --config" ;;
+		keygen) words="" ;;
 		*) return ;;
 		esac
 	fi

@@ -139,6 +139,63 @@ for P in 1 8 32 128; do
 done
 export TOKENSHIM_CONFIG="$T/bench.conf" TOKENSHIM_CACHE_DIR="$T/cache"
 
+echo "bench: 6. fleets: a redis-server store" >&2
+FLEET=""
+if command -v redis-server >/dev/null 2>&1; then
+	RP=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	mkdir -p "$T/redis"
+	redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$T/redis" >"$T/redis.log" 2>&1 & pids="$pids $!"
+	i=0; until grep -q 'Ready to accept' "$T/redis.log" || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	"$TS" keygen >"$T/fleet.key"
+	{ printf '[defaults]\nstore = redis://127.0.0.1:%s/0\nstore_key_file = %s\n\n' "$RP" "$T/fleet.key"
+	  cat "$T/slow.conf"; } >"$T/fleet.conf"
+	export TOKENSHIM_CONFIG="$T/fleet.conf"
+	# a machine's local cache lives in $XDG_RUNTIME_DIR, a tmpfs, as it
+	# does on a desktop or server with systemd: its write costs no disk
+	SHM=$(mktemp -d /dev/shm/tokenshim-bench.XXXXXX 2>/dev/null || mktemp -d "$T/shm.XXXXXX")
+	TOKENSHIM_CACHE_DIR="$SHM/warm" "$TS" token slow >/dev/null
+	gets() { redis-cli -p "$RP" INFO commandstats | sed -n 's/^cmdstat_get:calls=\([0-9]*\),.*/\1/p'; }
+	: >"$T/f.hit"; : >"$T/f.miss"
+	g0=$(gets)
+	i=0
+	while [ $i -lt 11 ]; do
+		t0=$(now_ns); TOKENSHIM_CACHE_DIR="$SHM/warm" "$TS" exec -- curl -s -o /dev/null "$SAPI/V1/Other"; t1=$(now_ns)
+		echo $((t1 - t0)) >>"$T/f.hit"
+		rm -rf "$SHM/m$i"
+		t0=$(now_ns); TOKENSHIM_CACHE_DIR="$SHM/m$i" "$TS" exec -- curl -s -o /dev/null "$SAPI/V1/Other"; t1=$(now_ns)
+		echo $((t1 - t0)) >>"$T/f.miss"
+		i=$((i + 1))
+	done
+	g1=$(gets)
+	FH=$(median <"$T/f.hit"); FM=$(median <"$T/f.miss")
+	FX=$(awk -v a="$FM" -v b="$FH" 'BEGIN {printf "%.3f", (a - b) / 1e6}')
+	FG=$(( (g1 - g0) / 11 ))
+	FRTT=$(TOKENSHIM_CACHE_DIR="$SHM/warm" "$TS" status | sed -n 's/.*round trip \([0-9.]*\) ms.*/\1/p')
+	FLOG=""
+	for P in 1 8 32 128; do
+		redis-cli -p "$RP" FLUSHALL >/dev/null
+		l0=$(logins); jobs=""
+		i=0; while [ $i -lt $P ]; do TOKENSHIM_CACHE_DIR="$SHM/p$P" "$TS" exec -- curl -s $U & jobs="$jobs $!"; i=$((i + 1)); done
+		wait $jobs; l1=$(logins)
+		FLOG="$FLOG$P $((l1 - l0))
+"
+	done
+	redis-cli -p "$RP" FLUSHALL >/dev/null
+	l0=$(logins); jobs=""
+	for m in 1 2 3 4 5 6 7 8; do
+		i=0; while [ $i -lt 4 ]; do
+			HOME="$T/machine$m" XDG_CONFIG_HOME="$T/machine$m/.config" TOKENSHIM_CACHE_DIR="$SHM/machine$m" \
+				"$TS" exec -- curl -s $U & jobs="$jobs $!"
+			i=$((i + 1))
+		done
+	done
+	wait $jobs; l1=$(logins)
+	FM8=$((l1 - l0))
+	rm -rf "$SHM"
+	FLEET=1
+	export TOKENSHIM_CONFIG="$T/bench.conf" TOKENSHIM_CACHE_DIR="$T/cache"
+fi
+
 echo "bench: 4. against a header-injecting nginx" >&2
 NG=""
 if ! command -v nginx >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -230,6 +287,18 @@ if [ -n "$NG" ]; then
 	echo "| 4 | per-request latency, tokenshim vs curl -> nginx (proxy_set_header) -> server | $NG | | |"
 else
 	echo "| 4 | nginx comparison | not run: nginx not installed | | |"
+fi
+if [ -n "$FLEET" ]; then
+	echo "| 6 | local miss with a store hit: extra wall time over a local hit (\`tokenshim exec -- curl\`, medians of 11: $FH ns hit) | $FX ms | <= 1 ms | $(verdict "$FX" 1 le) |"
+	echo "| 6 | store commands per local miss with a store hit (GETs, from INFO commandstats) | $FG | 1 | $( [ "$FG" = 1 ] && echo met || echo MISSED) |"
+	echo "| 6 | store round trip on loopback (PING, tokenshim status) | $FRTT ms | | |"
+	printf '%s' "$FLOG" | while read -r P l; do
+		[ -n "$P" ] || continue
+		echo "| 6 | P=$P processes on one machine with a store, login 200 ms: logins | $l | 1 | $( [ "$l" = 1 ] && echo met || echo MISSED) |"
+	done
+	echo "| 6 | 8 machines x 4 processes at once, each machine its own cache: logins | $FM8 | 1 | $( [ "$FM8" = 1 ] && echo met || echo MISSED) |"
+else
+	echo "| 6 | fleets | not run: redis-server not installed | | |"
 fi
 echo "| 5 | peak RSS added to curl by tokenshim | $((MT - MP)) KiB ($MP -> $MT) | | |"
 echo "| 5 | RSS growth from request 10,000 to 100,000 in one process, tokenshim | $((H100 - H10)) KiB | flat | $( [ $((H100 - H10)) -le 64 ] && echo met || echo MISSED) |"

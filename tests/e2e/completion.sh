@@ -29,6 +29,7 @@ printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' sh "$top_srcdir/src/cli/to
 expect_eq "complete -p knows tokenshim" "$(PATH="$T/bin:$PATH" bash -c '. "$1"; complete -p tokenshim' sh "$top_srcdir/src/cli/tokenshim.bash")" \
 	"complete -F _tokenshim tokenshim"
 expect_eq "verbs" "$(comp tokenshim lo)" "login logout "
+expect_eq "keygen" "$(comp tokenshim ke)" "keygen "
 expect_eq "the options of a verb" "$(comp tokenshim token --)" "--config --json --min-lifetime "
 expect_eq "profile names from -c FILE on the line" "$(comp tokenshim -c "$T/c.conf" token "")" \
 	"--config --json --min-lifetime -c nb reports "

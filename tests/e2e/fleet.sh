@@ -21,6 +21,13 @@
 command -v redis-server >/dev/null || {
 	echo "fleet.sh: redis-server is missing (./bootstrap installs it)"; exit 1; }
 
+# hiredis is inside the library, and hidden: a host's own cannot meet it
+expect_eq "libtokenshim.so exports no hiredis symbol" \
+	"$(nm -D --defined-only "$TOKENSHIM_LIBRARY" | grep -ciE ' (redis|sds|hi_)')" 0
+expect_match "but holds hiredis's reader" "$(nm "$TOKENSHIM_LIBRARY" | grep -i ' t redisReaderCreate$')" \
+	'redisReaderCreate'
+expect_eq "and needs no libhiredis.so" "$(ldd "$TOKENSHIM_LIBRARY" | grep -c hiredis)" 0
+
 RP=$(free_port)
 start_redis redis "$RP"
 "$TS" keygen >"$T/fleet.key"

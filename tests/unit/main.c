@@ -28,6 +28,7 @@ int main(void)
 	add_engine_suite();
 	add_store_suite();
 	add_seal_suite();
+	add_redis_suite();
 	add_file_suite();
 	add_loader_suite();
 	add_secret_suite();

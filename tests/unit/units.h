@@ -51,6 +51,7 @@ void add_engine_suite(void);
 /* store/ */
 void add_store_suite(void);
 void add_seal_suite(void);
+void add_redis_suite(void);
 void add_file_suite(void);
 /* provider/ */
 void add_loader_suite(void);

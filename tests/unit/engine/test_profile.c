@@ -228,11 +228,70 @@ static void test_values(void)
 	ts_config_free(&cfg);
 }
 
+
+#define NB "provider = netbrain\nmatch = https://nb.corp/*\n" \
+	   "url = https://nb.corp/ServicesAPI/API\nusername = a\npassword_env = X\n"
+
+static void test_store_keys(void)
+{
+	struct ts_config cfg;
+	const struct ts_profile *p;
+
+	parse("[defaults]\n"
+	      "store = redis://ts@r.corp:6379/2\n"
+	      "store_key_file = /k\n"
+	      "store_timeout = 250\n"
+	      "[profile a]\n" NB
+	      "on_store_failure = fail\n"
+	      "store_prefix = t1:\n"
+	      "[profile b]\n" NB
+	      "store = none\n"
+	      "[profile c]\n" NB
+	      "store_key_env = K\n", 0600, &cfg);
+	CU_ASSERT_EQUAL(cfg.errors, 0);
+	CU_ASSERT_STRING_EQUAL(reports, "");
+	p = ts_config_profile(&cfg, "a");
+	CU_ASSERT_STRING_EQUAL(p->store, "redis://ts@r.corp:6379/2");
+	CU_ASSERT_EQUAL(p->store_timeout_ms, 250);
+	CU_ASSERT_EQUAL(p->on_store_failure_fail, 1);
+	CU_ASSERT_STRING_EQUAL(p->store_prefix, "t1:");
+	CU_ASSERT_PTR_NULL(ts_config_profile(&cfg, "b")->store);
+	/* a profile's own key source takes the default's place */
+	p = ts_config_profile(&cfg, "c");
+	CU_ASSERT_PTR_NOT_NULL(ts_profile_kv(p, "store_key_env"));
+	CU_ASSERT_PTR_NULL(ts_profile_kv(p, "store_key_file"));
+	CU_ASSERT_EQUAL(ts_config_profile(&cfg, "a")->usable, 1);
+	{
+		/* the store's keys are not part of whose token it is */
+		struct ts_buf x = {0}, y = {0};
+
+		ts_profile_identity(ts_config_profile(&cfg, "a"), &x);
+		ts_profile_identity(ts_config_profile(&cfg, "b"), &y);
+		CU_ASSERT(x.len == y.len && !memcmp(x.p, y.p, x.len));
+		ts_buf_free(&x);
+		ts_buf_free(&y);
+	}
+	ts_config_free(&cfg);
+
+	parse("[profile a]\n" NB "store = redis://127.0.0.1/0\n", 0600, &cfg);
+	CU_ASSERT(strstr(reports, "t.conf:7: profile a: store needs the fleet key") != NULL);
+	CU_ASSERT_EQUAL(ts_config_profile(&cfg, "a")->usable, 0);
+	ts_config_free(&cfg);
+	parse("[defaults]\nstore = memcached://x\nstore_timeout = 0\n"
+	      "on_store_failure = maybe\n[profile a]\n" NB
+	      "store_key_file = /k\n", 0600, &cfg);
+	CU_ASSERT(strstr(reports, "t.conf:2: [defaults]: store must be none or a redis://") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:3: [defaults]: store_timeout must be milliseconds") != NULL);
+	CU_ASSERT(strstr(reports, "t.conf:4: [defaults]: on_store_failure must be local or fail") != NULL);
+	ts_config_free(&cfg);
+}
+
 void add_profile_suite(void)
 {
 	CU_pSuite s = unit_suite("profile", init, fini);
 
 	unit_test(s, "a good config", test_good);
+	unit_test(s, "the fleet store's keys", test_store_keys);
 	unit_test(s, "problems carry file:line", test_errors_have_lines);
 	unit_test(s, "literal secrets and file modes", test_literal_secret_mode);
 	unit_test(s, "numbers, defaults, schemes and paths", test_values);
