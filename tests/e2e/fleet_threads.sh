@@ -60,6 +60,19 @@ if [ $((now - conns)) -ge 2 ]; then ok "the child opened a store connection of i
 else not_ok "the child opened a store connection of its own" "connections: $((now - conns))"; fi
 expect_eq "no protocol error on the server" "$(grep -ci 'protocol error' "$T/redis.log")" 0
 
+# a child that closes what it inherited and reuses the numbers: the
+# parent's store connection is given up without touching them
+mkdir -p "$T/files"
+rm -rf "$T/machine/4"
+out=$(on 4 timeout 60 "$TS" exec -c "$T/c.conf" -- "$top_builddir/tests/e2e/forkfd_host" \
+	"$A&fd" "$B&fd" "$T/files" 2>&1)
+expect_match "a daemon-like child: the parent's request succeeded" "$out" '^parent ok$'
+expect_match "the child's request, from the store, succeeded" "$out" '^child ok$'
+expect_match "and every file the child opened is still its own" "$out" '^files ok$'
+expect_eq "its request carried a token" \
+	"$(received $slow_PORT "/ServicesAPI/API/V1/Other?fork&fd" token | grep -cE '^[0-9a-f-]{36}$')" 1
+expect_eq "which came from the store: still one login" "$(counter $slow_PORT logins)" 1
+
 if [ "${SANITIZERS:-no}" = thread ]; then
 	races=$(cat "$T"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 	expect_eq "ThreadSanitizer: 0 reports" "$races" 0
