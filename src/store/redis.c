@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,9 +52,16 @@
 struct rconn {
 	CURL *h;		/* NULL: not connected */
 	curl_socket_t fd;
+	dev_t dev;		/* what fd was when opened, so that a child */
+	ino_t ino;		/* knows whether it still is */
 	redisReader *rd;
 	pid_t pid;		/* the process that opened it */
 };
+
+/* A forked child's copies of its parent's handles whose descriptor the
+   child has since closed and reused for something of its own: libcurl
+   would close that on cleanup, so they are kept, never used again. */
+static CURL *abandoned[16];
 
 struct ts_lease {
 	struct rstate *st;
@@ -89,6 +97,7 @@ struct rstate {
 	struct rconn c;
 	long skip_until;	/* ts_now_ms(): skipped until then */
 	int said;		/* the failure line was said */
+	int down;		/* the last call failed */
 	char why[256];		/* the last failure */
 	char primary[300];	/* host:port the sentinels named */
 	struct ts_lease *leases;	/* held in this process */
@@ -299,21 +308,34 @@ int ts_store_redis_check_url(const char *url, char *err, size_t errlen)
 static void conn_close(struct rconn *c)
 {
 	const struct ts_curl *r = ts_real();
+	struct stat sb;
 
-	if(c->h) {
-		if(c->pid != getpid() && c->fd != CURL_SOCKET_BAD) {
-			/* the parent's connection: whatever curl says on
-			   closing (a TLS close_notify) goes nowhere */
-			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if(c->h && c->pid != getpid()) {
+		/* the parent's connection, in a child: whatever libcurl says
+		   on closing (a TLS close_notify) must not reach the parent's
+		   peer, and a descriptor the child reused is the child's */
+		int null = -1;
 
-			if(null >= 0) {
-				dup2(null, c->fd);
-				close(null);
-			}
+		if(c->fd != CURL_SOCKET_BAD && !fstat(c->fd, &sb) &&
+		   sb.st_dev == c->dev && sb.st_ino == c->ino)
+			null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if(null >= 0) {
+			dup2(null, c->fd);
+			close(null);
 		}
-		if(r)
-			r->real_curl_easy_cleanup(c->h);
+		else {
+			size_t i;
+
+			for(i = 0; i < sizeof(abandoned) / sizeof(abandoned[0]) &&
+			    abandoned[i]; i++)
+				;
+			if(i < sizeof(abandoned) / sizeof(abandoned[0]))
+				abandoned[i] = c->h;
+			c->h = NULL;	/* kept, never cleaned up */
+		}
 	}
+	if(c->h && r)
+		r->real_curl_easy_cleanup(c->h);
 	if(c->rd)
 		redisReaderFree(c->rd);
 	memset(c, 0, sizeof(*c));
@@ -486,6 +508,14 @@ static int conn_open(struct rstate *st, struct rconn *c, const char *host,
 	cc = ts_guard_perform(r, c->h);
 	if(cc == CURLE_OK)
 		cc = r->real_curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &c->fd);
+	if(cc == CURLE_OK && c->fd != CURL_SOCKET_BAD) {
+		struct stat sb;
+
+		if(!fstat(c->fd, &sb)) {
+			c->dev = sb.st_dev;
+			c->ino = sb.st_ino;
+		}
+	}
 	if(cc != CURLE_OK || c->fd == CURL_SOCKET_BAD) {
 		snprintf(err, errlen, "cannot connect to %s:%d: %s%s", host, port,
 			 r->real_curl_easy_strerror(cc),
@@ -624,6 +654,7 @@ static void failed(struct rstate *st, const char *why)
 {
 	conn_close(&st->c);
 	st->skip_until = ts_now_ms() + SKIP_MS;
+	st->down = 1;
 	snprintf(st->why, sizeof(st->why), "%s", why);
 	if(!st->said) {
 		st->said = 1;
@@ -676,8 +707,10 @@ static int call(struct rstate *st, int argc, const char **argv,
 			continue;
 		}
 		if(!moved(*out)) {
-			if(st->said)
+			if(st->down) {
+				st->down = 0;
 				ts_debug("store %s: reachable again", st->shown);
+			}
 			pthread_mutex_unlock(&st->lock);
 			return TS_STORE_OK;
 		}
