@@ -16,7 +16,7 @@ may_use = {
     "util": {"util"},
     "curl": {"curl", "util"},
     "provider": {"provider", "curl", "util"},
-    "store": {"store", "util"},
+    "store": {"store", "curl", "util"},
     "engine": {"engine", "store", "provider", "util"},
     "xfer": {"xfer", "engine", "curl", "util"},
     "hook": {"hook", "xfer", "curl", "util"},

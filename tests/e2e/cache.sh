@@ -46,7 +46,7 @@ expect_match "status shows the shared token as valid" "$out" '^nb +netbrain +val
 expect_match "and where the cache is" "$out" "^cache: shared at $TOKENSHIM_CACHE_DIR\$"
 expect_nomatch "status never shows the token" "$out" "$tok"
 out=$("$TS" -c "$T/nb.conf" status --json)
-expect_match "status --json" "$out" '^\[\{"profile":"nb","provider":"netbrain","state":"valid","expires_in":[0-9]+,"expires_at":"[0-9T:Z-]+","obtained_at":"[0-9T:Z-]+","logins":1,"refreshes":0\}\]$'
+expect_match "status --json" "$out" '^\[\{"profile":"nb","provider":"netbrain","state":"valid","expires_in":[0-9]+,"expires_at":"[0-9T:Z-]+","obtained_at":"[0-9T:Z-]+","logins":1,"refreshes":0,"source":"(local cache|login)","generation":1,"store":null\}\]$'
 before=$(counter $P logins)
 "$TS" -c "$T/nb.conf" login nb >/dev/null
 expect_eq "login forces a new token" "$(counter $P logins)" $((before + 1))
