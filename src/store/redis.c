@@ -734,22 +734,22 @@ static void key_of(const struct rstate *st, char kind, const char *name,
 
 /* ---- the backend's slots -------------------------------------------- */
 
-static int r_get(void *state, const char *name, struct ts_blob *out)
+/* GETs the key of kind for name into *out, at most max bytes. */
+static int get_kind(struct rstate *st, char kind, const char *name,
+		    size_t max, struct ts_blob *out)
 {
-	struct rstate *st = state;
 	char key[192];
 	const char *argv[2] = { "GET", key };
 	size_t lens[2];
 	redisReply *rep;
-	int rc;
+	int rc = TS_STORE_MISS;
 
-	key_of(st, 'e', name, key, sizeof(key));
+	key_of(st, kind, name, key, sizeof(key));
 	lens[0] = 3;
 	lens[1] = strlen(key);
 	if(call(st, 2, argv, lens, &rep) != TS_STORE_OK)
 		return TS_STORE_FAIL;
-	rc = TS_STORE_MISS;
-	if(rep->type == REDIS_REPLY_STRING && rep->len <= TS_BLOB_MAX) {
+	if(rep->type == REDIS_REPLY_STRING && rep->len <= max) {
 		out->p = malloc(rep->len ? rep->len : 1);
 		if(out->p) {
 			memcpy(out->p, rep->str, rep->len);
@@ -767,6 +767,11 @@ static int r_get(void *state, const char *name, struct ts_blob *out)
 		ts_wipe(rep->str, rep->len);
 	freeReplyObject(rep);
 	return rc;
+}
+
+static int r_get(void *state, const char *name, struct ts_blob *out)
+{
+	return get_kind(state, 'e', name, TS_BLOB_MAX, out);
 }
 
 /* The generation an entry's first bytes carry, as the scripts compare
@@ -1153,28 +1158,10 @@ static int r_put_note(void *state, const char *name, const struct ts_blob *in,
 	return rc;
 }
 
+/* Notes live beside entries: "r:" instead of "e:". */
 static int r_get_note(void *state, const char *name, struct ts_blob *out)
 {
-	struct rstate *st = state;
-	char key[192];
-	const char *argv[2] = { "GET", key };
-	size_t lens[2];
-	redisReply *rep;
-	int rc = TS_STORE_MISS;
-
-	key_of(st, 'r', name, key, sizeof(key));
-	lens[0] = 3;
-	lens[1] = strlen(key);
-	if(call(st, 2, argv, lens, &rep) != TS_STORE_OK)
-		return TS_STORE_FAIL;
-	if(rep->type == REDIS_REPLY_STRING && rep->len <= 4096 &&
-	   (out->p = malloc(rep->len + 1))) {
-		memcpy(out->p, rep->str, rep->len);
-		out->len = rep->len;
-		rc = TS_STORE_OK;
-	}
-	freeReplyObject(rep);
-	return rc;
+	return get_kind(state, 'r', name, 4096, out);
 }
 
 static int r_health(void *state, struct ts_store_health *h)
