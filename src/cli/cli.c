@@ -500,43 +500,80 @@ static size_t stores_of(struct ts_engine *e, struct ts_store **out,
 	return n;
 }
 
+struct saying {
+	int json;
+	int n;		/* lines said so far, for the JSON commas */
+};
+
 static void say_check(void *ctx, int bad, const char *msg)
 {
-	if(!*(int *)ctx)
+	struct saying *say = ctx;
+
+	if(!say->json) {
 		printf("  %s%s\n", bad ? "REFUSED: " : "", msg);
+		return;
+	}
+	printf("%s{\"permitted\":%s,\"message\":", say->n++ ? "," : "",
+	       bad ? "false" : "true");
+	json_str(msg);
+	printf("}");
 }
 
 /* Connects to each fleet store, authenticates and tries what tokenshim
-   needs of it. Returns the number of stores that fail. */
+   needs of it; with json, as the members of a JSON array. Returns the
+   number of stores that fail. */
 static int check_stores(struct ts_engine *e, int json)
 {
 	struct ts_store *st[16];
 	struct ts_profile *by[16];
 	size_t n = stores_of(e, st, by, 16), i;
-	int bad = 0;
+	int bad = 0, items = 0;
 
 	for(i = 0; i < e->cfg.nprofiles; i++) {
 		struct ts_profile *p = &e->cfg.profiles[i];
 		struct ts_store *s = NULL;
 		char why[300] = "";
+		const char *url;
 
 		/* a store that could not be set up (its key, its password) */
-		if(p->usable && ts_engine_store(p, &s, why, sizeof(why)) && !s) {
-			if(!json)
-				fprintf(stderr, "tokenshim: profile %s: %s\n", p->name, why);
-			bad++;
+		if(!p->usable || !(url = ts_engine_store(p, &s, why, sizeof(why))) ||
+		   s)
+			continue;
+		bad++;
+		if(!json) {
+			fprintf(stderr, "tokenshim: profile %s: %s\n", p->name, why);
+			continue;
 		}
+		printf("%s{\"url\":", items++ ? "," : "");
+		json_str(url);
+		printf(",\"profile\":");
+		json_str(p->name);
+		printf(",\"ok\":false,\"error\":");
+		json_str(why);
+		printf(",\"results\":[]}");
 	}
 	for(i = 0; i < n; i++) {
+		struct saying say = { json, 0 };
+		int rc;
+
 		if(!json)
 			printf("store %s (profile %s%s):\n", ts_store_where(st[i]),
 			       by[i]->name, n > 1 ? " and others" : "");
-		if(ts_store_check(st[i], say_check, &json) != TS_STORE_OK) {
-			if(!json)
-				fprintf(stderr, "tokenshim: store %s: cannot be used as "
-					"configured\n", ts_store_where(st[i]));
-			bad++;
+		else {
+			printf("%s{\"url\":", items++ ? "," : "");
+			json_str(ts_store_where(st[i]));
+			printf(",\"profile\":");
+			json_str(by[i]->name);
+			printf(",\"results\":[");
 		}
+		rc = ts_store_check(st[i], say_check, &say);
+		if(rc != TS_STORE_OK)
+			bad++;
+		if(json)
+			printf("],\"ok\":%s}", rc == TS_STORE_OK ? "true" : "false");
+		else if(rc != TS_STORE_OK)
+			fprintf(stderr, "tokenshim: store %s: cannot be used as "
+				"configured\n", ts_store_where(st[i]));
 	}
 	return bad;
 }
@@ -548,11 +585,13 @@ static int cmd_check(struct ts_engine *e, int problems, int json)
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		if(e->cfg.profiles[i].usable)
 			problems += check_files(&e->cfg.profiles[i]);
+	if(json)
+		printf("{\"stores\":[");
 	problems += check_stores(e, json);
 	for(i = 0; i < e->cfg.nprofiles; i++)
 		usable += e->cfg.profiles[i].usable ? 1 : 0;
 	if(json) {
-		printf("{\"config\":");
+		printf("],\"config\":");
 		json_str(e->cfg.path ? e->cfg.path : "");
 		printf(",\"ok\":%s,\"problems\":",
 		       problems || e->cfg.errors ? "false" : "true");
@@ -1120,7 +1159,7 @@ int main(int argc, char **argv)
 	}
 	rc = load(&e, &problems);
 	if(rc == -2 && a.json && !strcmp(v->name, "check")) {
-		printf("{\"config\":null,\"ok\":false,\"problems\":");
+		printf("{\"stores\":[],\"config\":null,\"ok\":false,\"problems\":");
 		json_findings(NULL, NULL, 0);
 		printf(",\"profiles\":[]}\n");
 	}

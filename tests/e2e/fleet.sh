@@ -294,6 +294,13 @@ out=$("$TS" -c "$T/acl2.conf" check 2>&1)
 rc=$?
 expect_match "check names the command the ACL refuses" "$out" 'REFUSED: EVAL .*NOPERM'
 expect_eq "and exits 2" "$rc" 2
+json=$("$TS" -c "$T/acl2.conf" check --json 2>/dev/null)
+expect_eq "check --json: the store, what it refused, and not ok" "$(printf '%s' "$json" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d["stores"][0]
+print(s["url"].endswith("/0"), s["ok"], [r["permitted"] for r in s["results"]], d["ok"])')" \
+	"True False [True, True, False, True] False"
 
 acl_conf "$T/wrong.pw"
 rm -rf "$T/machine"
