@@ -194,7 +194,7 @@ int ts_store_put(const struct ts_store_ref *r, struct ts_store_entry *e)
 	struct head h;
 	int rc;
 
-	if(!r->st)
+	if(!r->st || !e->token || !e->token_len)	/* no token, no entry */
 		return TS_STORE_FAIL;
 	if(len > TS_BLOB_MAX || !(plain = malloc(len)))
 		return TS_STORE_FAIL;

@@ -223,6 +223,11 @@ struct ts_fleet_cfg {
    message in err for a URL that cannot be used. */
 struct ts_store *ts_store_fleet(const struct ts_fleet_cfg *cfg, char *err,
 				size_t errlen);
+/* The Redis backend's open (ts_store_fleet's part below the table: its
+   config is more than a place). TS_STORE_OK with *state, or
+   TS_STORE_FAIL with err. */
+int ts_store_redis_open(const struct ts_fleet_cfg *cfg, void **state,
+			char *err, size_t errlen);
 /* 0 when url is a store URL ts_store_fleet can open, else -1 with a
    message (for the config check). */
 int ts_store_redis_check_url(const char *url, char *err, size_t errlen);
