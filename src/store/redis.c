@@ -24,7 +24,6 @@
  * tried again.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,7 +31,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,16 +50,16 @@
 struct rconn {
 	CURL *h;		/* NULL: not connected */
 	curl_socket_t fd;
-	dev_t dev;		/* what fd was when opened, so that a child */
-	ino_t ino;		/* knows whether it still is */
 	redisReader *rd;
 	pid_t pid;		/* the process that opened it */
 };
 
-/* A forked child's copies of its parent's handles whose descriptor the
-   child has since closed and reused for something of its own: libcurl
-   would close that on cleanup, so they are kept, never used again. */
-static CURL *abandoned[16];
+/* A forked child's copies of its parent's connections (see conn_close),
+   kept where they can be found rather than freed. */
+static struct {
+	CURL *h;
+	redisReader *rd;
+} abandoned[16];
 
 struct ts_lease {
 	struct rstate *st;
@@ -108,27 +106,21 @@ struct rstate {
 static pthread_mutex_t states_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rstate *states;
 
+/* A fork waits for the list of states, never for a call in progress
+   (which holds its state's lock and may be inside libcurl, whose calls
+   reach the hooks and their locks). The child starts with fresh locks
+   and leaves its parent's connections alone: conn_close sees the other
+   pid. The leases and their renewing threads are the parent's. */
 static void fork_prepare(void)
 {
-	struct rstate *s;
-
 	pthread_mutex_lock(&states_lock);
-	for(s = states; s; s = s->next_state)
-		pthread_mutex_lock(&s->lock);
 }
 
 static void fork_parent(void)
 {
-	struct rstate *s;
-
-	for(s = states; s; s = s->next_state)
-		pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&states_lock);
 }
 
-/* The child keeps its parent's connections' descriptors, but must never
-   speak on them: conn_ready sees the other pid and drops them unused.
-   The leases and their renewing threads are the parent's. */
 static void fork_child(void)
 {
 	struct rstate *s;
@@ -308,31 +300,24 @@ int ts_store_redis_check_url(const char *url, char *err, size_t errlen)
 static void conn_close(struct rconn *c)
 {
 	const struct ts_curl *r = ts_real();
-	struct stat sb;
 
 	if(c->h && c->pid != getpid()) {
-		/* the parent's connection, in a child: whatever libcurl says
-		   on closing (a TLS close_notify) must not reach the parent's
-		   peer, and a descriptor the child reused is the child's */
-		int null = -1;
+		/* the parent's connection, in a child: another thread may
+		   have been in the middle of it, whatever libcurl says on
+		   closing (a TLS close_notify) would reach the parent's peer,
+		   and its descriptor may be one the child has reused. It is
+		   kept as it is, and never used again. */
+		size_t i;
 
-		if(c->fd != CURL_SOCKET_BAD && !fstat(c->fd, &sb) &&
-		   sb.st_dev == c->dev && sb.st_ino == c->ino)
-			null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if(null >= 0) {
-			dup2(null, c->fd);
-			close(null);
-		}
-		else {
-			size_t i;
-
-			for(i = 0; i < sizeof(abandoned) / sizeof(abandoned[0]) &&
-			    abandoned[i]; i++)
-				;
-			if(i < sizeof(abandoned) / sizeof(abandoned[0]))
-				abandoned[i] = c->h;
-			c->h = NULL;	/* kept, never cleaned up */
-		}
+		for(i = 0; i < sizeof(abandoned) / sizeof(abandoned[0]); i++)
+			if(!abandoned[i].h) {
+				abandoned[i].h = c->h;
+				abandoned[i].rd = c->rd;
+				break;
+			}
+		memset(c, 0, sizeof(*c));
+		c->fd = CURL_SOCKET_BAD;
+		return;
 	}
 	if(c->h && r)
 		r->real_curl_easy_cleanup(c->h);
@@ -508,14 +493,6 @@ static int conn_open(struct rstate *st, struct rconn *c, const char *host,
 	cc = ts_guard_perform(r, c->h);
 	if(cc == CURLE_OK)
 		cc = r->real_curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &c->fd);
-	if(cc == CURLE_OK && c->fd != CURL_SOCKET_BAD) {
-		struct stat sb;
-
-		if(!fstat(c->fd, &sb)) {
-			c->dev = sb.st_dev;
-			c->ino = sb.st_ino;
-		}
-	}
 	if(cc != CURLE_OK || c->fd == CURL_SOCKET_BAD) {
 		snprintf(err, errlen, "cannot connect to %s:%d: %s%s", host, port,
 			 r->real_curl_easy_strerror(cc),
