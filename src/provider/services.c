@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "provider/http.h"
 #include "provider/provider.h"
@@ -393,53 +392,63 @@ static void svc_peer_refused(tokenshim_ctx *ctx, const char *profile,
 		h->peer_refused(ctx->owner, profile, tok, len);
 }
 
+/* The value of a base64 or base64url digit, or -1. */
+static int b64_digit(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
+	       c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' || c == '-' ? 62 :
+	       c == '/' || c == '_' ? 63 : -1;
+}
+
+/* base64url (or base64), padded or not: JWT payloads. */
 static int svc_b64url_decode(const char *in, size_t len, char **out,
 			     size_t *outlen)
 {
-	struct ts_buf b = {0};
 	unsigned char *dec;
-	size_t i;
-	int n;
+	unsigned long acc = 0;
+	size_t i, n = 0, digits = 0;
 
 	if(len > 1024 * 1024)
 		return -1;
-	for(i = 0; i < len; i++) {
-		char c = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
+	dec = malloc(len / 4 * 3 + 4);
+	if(!dec)
+		return -1;
+	for(i = 0; i < len && in[i] != '='; i++) {
+		int v = b64_digit(in[i]);
 
-		if(c == '=')
-			break;
-		if(!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		     (c >= '0' && c <= '9') || c == '+' || c == '/')) {
-			ts_buf_free(&b);
+		if(v < 0) {
+			free(dec);
 			return -1;
 		}
-		ts_buf_add(&b, &c, 1);
+		acc = acc << 6 | (unsigned long)v;
+		if(++digits % 4 == 0) {
+			dec[n++] = (unsigned char)(acc >> 16);
+			dec[n++] = (unsigned char)(acc >> 8);
+			dec[n++] = (unsigned char)acc;
+			acc = 0;
+		}
 	}
-	if(b.len % 4 == 1) {
-		ts_buf_free(&b);
-		return -1;
-	}
-	while(b.len % 4)
-		ts_buf_add(&b, "=", 1);
-	dec = malloc(b.len / 4 * 3 + 1);
-	if(!dec || b.oom) {
+	/* the rest is padding only; a lone digit carries no whole byte */
+	for(; i < len; i++)
+		if(in[i] != '=') {
+			free(dec);
+			return -1;
+		}
+	switch(digits % 4) {
+	case 1:
 		free(dec);
-		ts_buf_free(&b);
 		return -1;
+	case 2:
+		dec[n++] = (unsigned char)(acc >> 4);
+		break;
+	case 3:
+		dec[n++] = (unsigned char)(acc >> 10);
+		dec[n++] = (unsigned char)(acc >> 2);
+		break;
 	}
-	n = b.len ? EVP_DecodeBlock(dec, (unsigned char *)b.p, (int)b.len) : 0;
-	if(n < 0) {
-		free(dec);
-		ts_buf_free(&b);
-		return -1;
-	}
-	/* EVP_DecodeBlock counts the bytes that padding stands for */
-	for(i = b.len; i > 0 && b.p[i - 1] == '='; i--)
-		n--;
 	dec[n] = '\0';
-	ts_buf_free(&b);
 	*out = (char *)dec;
-	*outlen = (size_t)n;
+	*outlen = n;
 	return 0;
 }
 

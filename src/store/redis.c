@@ -769,7 +769,7 @@ static size_t gen_bytes(uint64_t gen, char out[8])
 #define LUA_GEN \
 	"local v = redis.call('GET', KEYS[1]) " \
 	"local g = '' " \
-	"if v and string.sub(v, 1, 4) == 'TSC2' then g = string.sub(v, 5, 12) end "
+	"if v and string.sub(v, 1, 4) == 'TSC3' then g = string.sub(v, 5, 12) end "
 
 /* KEYS: entry, lease. ARGV: our lease's owner (or ""), the generation
    expected, the blob, its time to live. -1: another holds the lease;

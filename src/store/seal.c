@@ -1,8 +1,14 @@
 /*
  * seal: AES-256-GCM entries and the key they are sealed under.
  *
- * Blob: "TSC2" | generation (8, big-endian) | 12-byte nonce | ciphertext |
+ * Blob: "TSC3" | generation (8, big-endian) | 12-byte nonce | ciphertext |
  * 16-byte tag. The plaintext is never written anywhere.
+ *
+ * The cipher, HMAC and hash are nettle's (GnuTLS's crypto library),
+ * loaded with dlopen at the first seal, open or name: a process that
+ * never needs an entry never loads it, and nettle has none of OpenSSL
+ * 3's per-process algorithm fetches (7 M instructions for the first
+ * SHA-256 and AES-GCM). Random bytes come from the kernel (getrandom).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,36 +19,104 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <dlfcn.h>
+#include <sys/random.h>
 
+#include <nettle/gcm.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
+
+#include "curl/real.h"	/* ts_real_dlopen: the real one, not the hook */
 #include "store/seal.h"
 #include "util/files.h"
 #include "util/buf.h"
-#include "util/fork.h"
 #include "util/log.h"
 
 #define NONCE 12
 #define TAG 16
 
-/* OpenSSL 3 keeps locks of its own (the random generator's among them)
-   and does nothing about fork: a child forked while another thread was
-   inside RAND_bytes waits for that lock forever. Every call into the
-   crypto library made here holds this lock, and a fork waits for it. */
-static pthread_mutex_t crypto = PTHREAD_MUTEX_INITIALIZER;
+/* nettle's functions, by their exported names (the header's names are
+   macros for them). libnettle8's ABI is what the soname promises. */
+static struct {
+	void (*gcm_set_key)(struct gcm_aes256_ctx *, const uint8_t *);
+	void (*gcm_set_iv)(struct gcm_aes256_ctx *, size_t, const uint8_t *);
+	void (*gcm_update)(struct gcm_aes256_ctx *, size_t, const uint8_t *);
+	void (*gcm_encrypt)(struct gcm_aes256_ctx *, size_t, uint8_t *,
+			    const uint8_t *);
+	void (*gcm_decrypt)(struct gcm_aes256_ctx *, size_t, uint8_t *,
+			    const uint8_t *);
+	void (*gcm_digest)(struct gcm_aes256_ctx *, size_t, uint8_t *);
+	void (*hmac_set_key)(struct hmac_sha256_ctx *, size_t, const uint8_t *);
+	void (*hmac_update)(struct hmac_sha256_ctx *, size_t, const uint8_t *);
+	void (*hmac_digest)(struct hmac_sha256_ctx *, size_t, uint8_t *);
+	void (*sha_init)(struct sha256_ctx *);
+	void (*sha_update)(struct sha256_ctx *, size_t, const uint8_t *);
+	void (*sha_digest)(struct sha256_ctx *, size_t, uint8_t *);
+} nt;
+static int nt_ok;
+static pthread_once_t nt_once = PTHREAD_ONCE_INIT;
 
-TS_FORK_HOLDS(crypto)
-
-static int random_bytes(unsigned char *p, int n)
+static void load_nettle(void)
 {
-	int ok;
+	void *h = ts_real_dlopen("libnettle.so.8", RTLD_NOW | RTLD_LOCAL);
 
-	pthread_mutex_lock(&crypto);
-	ok = RAND_bytes(p, n) == 1;
-	pthread_mutex_unlock(&crypto);
-	return ok ? 0 : -1;
+	if(!h) {
+		ts_store_off("cannot load the crypto library libnettle.so.8 (%s)",
+			     dlerror());
+		return;
+	}
+#define N(f, sym) *(void **)&nt.f = dlsym(h, sym)
+	N(gcm_set_key, "nettle_gcm_aes256_set_key");
+	N(gcm_set_iv, "nettle_gcm_aes256_set_iv");
+	N(gcm_update, "nettle_gcm_aes256_update");
+	N(gcm_encrypt, "nettle_gcm_aes256_encrypt");
+	N(gcm_decrypt, "nettle_gcm_aes256_decrypt");
+	N(gcm_digest, "nettle_gcm_aes256_digest");
+	N(hmac_set_key, "nettle_hmac_sha256_set_key");
+	N(hmac_update, "nettle_hmac_sha256_update");
+	N(hmac_digest, "nettle_hmac_sha256_digest");
+	N(sha_init, "nettle_sha256_init");
+	N(sha_update, "nettle_sha256_update");
+	N(sha_digest, "nettle_sha256_digest");
+#undef N
+	nt_ok = nt.gcm_set_key && nt.gcm_set_iv && nt.gcm_update &&
+		nt.gcm_encrypt && nt.gcm_decrypt && nt.gcm_digest &&
+		nt.hmac_set_key && nt.hmac_update && nt.hmac_digest &&
+		nt.sha_init && nt.sha_update && nt.sha_digest;
+	if(!nt_ok)
+		ts_store_off("libnettle.so.8 lacks AES-256-GCM or HMAC-SHA-256");
+}
+
+/* Non-zero once nettle can be used (loaded on the first call). */
+static int nettle(void)
+{
+	pthread_once(&nt_once, load_nettle);
+	return nt_ok;
+}
+
+static int random_bytes(unsigned char *p, size_t n)
+{
+	while(n) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if(got < 0 && errno == EINTR)
+			continue;
+		if(got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+static void sha256(const void *p, size_t len, unsigned char out[32])
+{
+	struct sha256_ctx c;
+
+	nt.sha_init(&c);
+	nt.sha_update(&c, len, p);
+	nt.sha_digest(&c, SHA256_DIGEST_SIZE, out);
+	ts_wipe(&c, sizeof(c));
 }
 
 static int read_key(struct ts_seal *s, const char *path)
@@ -121,57 +195,71 @@ void ts_seal_wipe(struct ts_seal *s)
 void ts_seal_name(const struct ts_seal *s, const void *id, size_t len,
 		  char name[65], unsigned char aad[32])
 {
+	struct hmac_sha256_ctx h;
 	unsigned char mac[32];
-	unsigned int maclen = 0;
 	int i;
 
-	pthread_mutex_lock(&crypto);
-	SHA256(id, len, aad);
-	HMAC(EVP_sha256(), s->key, sizeof(s->key), id, len, mac, &maclen);
-	pthread_mutex_unlock(&crypto);
+	memset(mac, 0, sizeof(mac));
+	memset(aad, 0, 32);
+	if(nettle()) {
+		sha256(id, len, aad);
+		nt.hmac_set_key(&h, sizeof(s->key), s->key);
+		nt.hmac_update(&h, len, id);
+		nt.hmac_digest(&h, SHA256_DIGEST_SIZE, mac);
+		ts_wipe(&h, sizeof(h));
+	}
 	for(i = 0; i < 32; i++)
 		snprintf(name + 2 * i, 3, "%02x", mac[i]);
 }
 
 void ts_seal_digest(const void *p, size_t len, unsigned char out[32])
 {
-	pthread_mutex_lock(&crypto);
-	SHA256(p, len, out);
-	pthread_mutex_unlock(&crypto);
+	memset(out, 0, 32);
+	if(nettle())
+		sha256(p, len, out);
 }
 
 int ts_seal_random(unsigned char *p, size_t n)
 {
-	return random_bytes(p, (int)n);
+	return random_bytes(p, n);
 }
 
 /* AES-256-GCM one way or the other, the blob's header and the identity's
-   hash as additional data. Returns the output length or -1. */
+   hash as additional data; the tag is written (enc) or checked, in
+   constant time. Returns 0, or -1. */
 static int gcm(int enc, const struct ts_seal *s, const unsigned char *head,
-	       const unsigned char *aad, const unsigned char *in, int inlen,
+	       const unsigned char *aad, const unsigned char *in, size_t inlen,
 	       unsigned char *out, unsigned char *tag)
 {
-	EVP_CIPHER_CTX *c;
-	int n = 0, m = 0, ok;
+	struct gcm_aes256_ctx c;
+	unsigned char t[TAG], ad[TS_BLOB_HEAD + 32], diff = 0;
+	int i;
 
-	pthread_mutex_lock(&crypto);
-	c = EVP_CIPHER_CTX_new();
-	if(!c) {
-		pthread_mutex_unlock(&crypto);
+	if(!nettle())
+		return -1;
+	/* one update: nettle takes whole blocks but in the last one */
+	memcpy(ad, head, TS_BLOB_HEAD);
+	memcpy(ad + TS_BLOB_HEAD, aad, 32);
+	nt.gcm_set_key(&c, s->key);
+	nt.gcm_set_iv(&c, NONCE, head + TS_BLOB_HEAD);
+	nt.gcm_update(&c, sizeof(ad), ad);
+	if(enc)
+		nt.gcm_encrypt(&c, inlen, out, in);
+	else
+		nt.gcm_decrypt(&c, inlen, out, in);
+	nt.gcm_digest(&c, TAG, t);
+	ts_wipe(&c, sizeof(c));
+	if(enc) {
+		memcpy(tag, t, TAG);
+		return 0;
+	}
+	for(i = 0; i < TAG; i++)
+		diff |= (unsigned char)(t[i] ^ tag[i]);
+	if(diff) {
+		ts_wipe(out, inlen);
 		return -1;
 	}
-	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) &&
-	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) &&
-	     EVP_CipherInit_ex(c, NULL, NULL, s->key, head + TS_BLOB_HEAD, enc) &&
-	     EVP_CipherUpdate(c, NULL, &n, head, TS_BLOB_HEAD) &&
-	     EVP_CipherUpdate(c, NULL, &n, aad, 32) &&
-	     EVP_CipherUpdate(c, out, &n, in, inlen) &&
-	     (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, tag)) &&
-	     EVP_CipherFinal_ex(c, out + n, &m) &&
-	     (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag));
-	EVP_CIPHER_CTX_free(c);
-	pthread_mutex_unlock(&crypto);
-	return ok ? n + m : -1;
+	return 0;
 }
 
 int ts_seal_blob(const struct ts_seal *s, const unsigned char aad[32],
@@ -188,8 +276,8 @@ int ts_seal_blob(const struct ts_seal *s, const unsigned char aad[32],
 	for(i = TS_BLOB_HEAD - 1; i >= 4; i--, gen >>= 8)
 		b[i] = (unsigned char)gen;
 	if(random_bytes(b + TS_BLOB_HEAD, NONCE) ||
-	   gcm(1, s, b, aad, plain, (int)len, b + TS_BLOB_HEAD + NONCE,
-	       b + TS_BLOB_HEAD + NONCE + len) != (int)len) {
+	   gcm(1, s, b, aad, plain, len, b + TS_BLOB_HEAD + NONCE,
+	       b + TS_BLOB_HEAD + NONCE + len)) {
 		ts_wipe(b, total);
 		free(b);
 		return -1;
@@ -204,7 +292,6 @@ int ts_seal_open(const struct ts_seal *s, const unsigned char aad[32],
 {
 	size_t clen;
 	unsigned char *p;
-	int n;
 
 	if(in->len < TS_BLOB_HEAD + NONCE + TAG || !ts_blob_gen(in->p, in->len))
 		return -1;
@@ -212,9 +299,8 @@ int ts_seal_open(const struct ts_seal *s, const unsigned char aad[32],
 	p = malloc(clen + 1);
 	if(!p)
 		return -1;
-	n = gcm(0, s, in->p, aad, in->p + TS_BLOB_HEAD + NONCE, (int)clen, p,
-		in->p + in->len - TAG);
-	if(n != (int)clen) {
+	if(gcm(0, s, in->p, aad, in->p + TS_BLOB_HEAD + NONCE, clen, p,
+	       (unsigned char *)in->p + in->len - TAG)) {
 		ts_wipe(p, clen + 1);
 		free(p);
 		return -1;

@@ -35,7 +35,7 @@ struct ts_blob {
 	unsigned char *p;	/* malloc'ed; free with ts_blob_free */
 	size_t len;
 };
-#define TS_BLOB_MAGIC "TSC2"
+#define TS_BLOB_MAGIC "TSC3"
 #define TS_BLOB_HEAD 12		/* magic and generation */
 /* Room for any token a login can bring: answers are capped at 1 MiB, and
    token and state both come from one. */
@@ -49,7 +49,7 @@ static inline uint64_t ts_blob_gen(const unsigned char *p, size_t len)
 	int i;
 
 	if(len < TS_BLOB_HEAD || p[0] != 'T' || p[1] != 'S' || p[2] != 'C' ||
-	   p[3] != '2')
+	   p[3] != '3')
 		return 0;
 	for(i = 4; i < TS_BLOB_HEAD; i++)
 		g = g << 8 | p[i];

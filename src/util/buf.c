@@ -1,19 +1,18 @@
 /*
- * buf: growable buffers and the wipe function. Wiping uses OpenSSL's
- * cleanse, which the compiler cannot optimise away.
+ * buf: growable buffers and the wipe function. Wiping uses libc's
+ * explicit_bzero, which the compiler cannot optimise away.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 
 #include "util/buf.h"
 
 void ts_wipe(void *p, size_t n)
 {
 	if(p && n)
-		OPENSSL_cleanse(p, n);
+		explicit_bzero(p, n);
 }
 
 void ts_free_secret(char **s)

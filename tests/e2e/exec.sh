@@ -61,4 +61,22 @@ if [ $took -le 4 ]; then ok "a hung command is killed after timeout (${took}s)"
 else not_ok "a hung command is killed after timeout" "took ${took}s"; fi
 expect_eq "no failed profile sent a request" "$(received $P /public/ x-token | grep -vc tok-for-ok)" 0
 
+# what a process loads: the launcher and a process that never matches
+# load libc alone (no libcrypto, no libcurl, no crypto library); the
+# crypto library comes with the first entry a process reads or writes
+libs() {
+	LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\) .*needed by.*/\1/p' |
+		sed 's|.*/||' | sort -u | tr '\n' ' '
+}
+if [ "${SANITIZERS:-no}" = no ]; then	# a sanitizer's runtime comes too
+expect_eq "tokenshim exec needs libc alone" \
+	"$(LD_DEBUG=files "$TS" exec -- /bin/true 2>&1 | grep "needed by $TS " |
+	sed -n 's/.*file=\([^ ]*\) .*/\1/p' | sort -u | tr '\n' ' ')" "libc.so.6 "
+expect_eq "a preloaded process that never matches loads the library and libc alone" \
+	"$(libs env LD_PRELOAD="$TOKENSHIM_LIBRARY" /bin/true)" "libc.so.6 libtokenshim.so "
+fi
+expect_match "the first entry read loads libnettle" \
+	"$(LD_DEBUG=files "$TS" -c "$T/c.conf" token ok 2>&1 >/dev/null | grep 'file=libnettle.so.8')" \
+	'file=libnettle.so.8 .*dynamically loaded by'
+
 finish

@@ -19,8 +19,8 @@ secs=${FUZZ_SECONDS:-30}
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (./bootstrap installs clang)" >&2; exit 2; }
 
-PKG_CFLAGS=$(pkg-config --cflags libcurl libcrypto)
-LIBS="$(pkg-config --libs libcurl libcrypto) $(${CC:-cc} -print-file-name=libhiredis.a) -lpthread -ldl"
+PKG_CFLAGS=$(pkg-config --cflags libcurl)
+LIBS="$(pkg-config --libs libcurl) $(${CC:-cc} -print-file-name=libhiredis.a) -lpthread -ldl"
 
 # clang with what every object, module and target here shares
 fcc() {

@@ -404,10 +404,40 @@ static void test_portal(void)
 	CU_ASSERT(p->prov->p->acquire(&ctx, &svc, &t, err) == TOKENSHIM_ECONFIG);
 }
 
+/* base64url as JWTs carry it, and base64 with its padding */
+static void test_b64url(void)
+{
+	const struct tokenshim_services *sv = ts_services();
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+		{ "", "" }, { "Zg", "f" }, { "Zg==", "f" }, { "Zm8", "fo" },
+		{ "Zm9v", "foo" }, { "Zm9vYg", "foob" }, { "Zm9vYmE=", "fooba" },
+		{ "eyJleHAiOjF9", "{\"exp\":1}" }, { "-_8", "\xfb\xff" },
+		{ "+/8=", "\xfb\xff" },
+	};
+	static const char *const bad[] = { "Z", "Zm9vY", "Zm9v!", "Zg=x", "Z g" };
+	size_t i, n;
+	char *out;
+
+	for(i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		out = NULL;
+		CU_ASSERT_EQUAL(sv->b64url_decode(ok[i].in, strlen(ok[i].in), &out, &n), 0);
+		CU_ASSERT(out && n == strlen(ok[i].out) && !memcmp(out, ok[i].out, n));
+		free(out);
+	}
+	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = NULL;
+		CU_ASSERT_EQUAL(sv->b64url_decode(bad[i], strlen(bad[i]), &out, &n), -1);
+		CU_ASSERT_PTR_NULL(out);
+	}
+}
+
 void add_services_suite(void)
 {
 	CU_pSuite s = unit_suite("providers", init, fini);
 
+	unit_test(s, "base64url", test_b64url);
 	unit_test(s, "netbrain", test_netbrain);
 	unit_test(s, "resolve", test_resolve);
 	unit_test(s, "automation-anywhere", test_automation_anywhere);

@@ -180,6 +180,23 @@ static void test_old_format(void)
 	CU_ASSERT(got.gen == 1 && got.token_len == 7);
 	ts_store_entry_clear(&got);
 	ts_store_entry_clear(&e);
+
+	/* the second format ("TSC2", OpenSSL's AES-256-GCM, the same
+	   layout): a miss too, at whatever generation it was */
+	entry(&e, "tok-v2");
+	e.gen = 1;
+	CU_ASSERT_EQUAL(ts_store_put(&r, &e), TS_STORE_OK);	/* gen 2 */
+	f = fopen(path, "r+b");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("TSC2", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(ts_store_get(&r, &got), TS_STORE_MISS);
+	e.gen = 0;
+	CU_ASSERT_EQUAL(ts_store_put(&r, &e), TS_STORE_OK);
+	CU_ASSERT_EQUAL(ts_store_get(&r, &got), TS_STORE_OK);
+	CU_ASSERT(got.gen == 1 && got.token_len == 6);
+	ts_store_entry_clear(&got);
+	ts_store_entry_clear(&e);
 }
 
 static void test_generations(void)
