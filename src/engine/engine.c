@@ -32,7 +32,8 @@ struct ts_slot {
 	time_t storm_until;	/* a replacement was refused too: until then
 				   a refusal there gets no new login */
 	uint64_t storm_key;	/* where: see storm_key() */
-	struct ts_store_ref ref;	/* its entry in the store */
+	struct ts_store_ref ref;	/* its entry in the store: use lref() */
+	int ref_ready;		/* ref is set up (atomic) */
 	const char *source;	/* where the token came from */
 
 	/* the fleet store, set up at first need */
@@ -127,6 +128,24 @@ static void ref_init(struct ts_slot *s, const struct ts_profile *p)
 		ts_store_ref_init(&s->ref, NULL, NULL, 0);
 	s->ref.hold_ms = p->timeout_ms;
 	ts_buf_free(&id);
+}
+
+/* p's entry in the local store, set up at its first use: opening the
+   store reads its key, and naming the entry loads the crypto library and
+   runs an HMAC, which a process that never needs p's token never pays. */
+static const struct ts_store_ref *lref(struct ts_profile *p)
+{
+	struct ts_slot *s = p->slot;
+
+	if(__atomic_load_n(&s->ref_ready, __ATOMIC_ACQUIRE))
+		return &s->ref;
+	pthread_mutex_lock(&s->fleet_lock);
+	if(!s->ref_ready) {
+		ref_init(s, p);
+		__atomic_store_n(&s->ref_ready, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&s->fleet_lock);
+	return &s->ref;
 }
 
 /* Reads the secret key (X, X_env, X_file or X_cmd) of p into *out, or
@@ -247,8 +266,6 @@ int ts_engine_init(struct ts_engine *e, const char *path, int must_exist,
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_mutex_init(&s->flight, NULL);
 		pthread_mutex_init(&s->fleet_lock, NULL);
-		if(e->cfg.profiles[i].usable)
-			ref_init(s, &e->cfg.profiles[i]);
 		e->cfg.profiles[i].slot = s;
 	}
 	return rc;
@@ -432,7 +449,7 @@ static int put_slot(struct ts_profile *p, const struct ts_store_ref *r,
 	if(rc == TS_STORE_OK) {
 		pthread_mutex_lock(&s->lock);
 		*gen = e.gen;
-		if(r == &s->ref)
+		if(r == &s->ref)	/* the local store's */
 			s->saved_expiry = expiry;
 		pthread_mutex_unlock(&s->lock);
 	}
@@ -448,8 +465,8 @@ static void save(struct ts_profile *p, int override)
 	struct ts_slot *s = p->slot;
 	const struct ts_store_ref *fr = fleet(p, NULL, 0);
 
-	if(s->ref.st)
-		put_slot(p, &s->ref, &s->gen, 1);
+	if(lref(p)->st)
+		put_slot(p, lref(p), &s->gen, 1);
 	if(fr && put_slot(p, fr, &s->fgen, override) == TS_STORE_CONFLICT)
 		ts_debug("profile %s: the store holds a newer token; keeping it "
 			 "there", p->name);
@@ -518,7 +535,7 @@ static int adopt_from(struct ts_profile *p, const struct ts_store_ref *r,
 
 static int adopt(struct ts_profile *p)
 {
-	return adopt_from(p, &p->slot->ref, 0, NULL);
+	return adopt_from(p, lref(p), 0, NULL);
 }
 
 /* The same from the fleet's store; what it brings fills the local
@@ -536,8 +553,8 @@ static int fleet_adopt(struct ts_profile *p, int *failed)
 		return 0;
 	}
 	rc = adopt_from(p, fr, 1, failed);
-	if(rc == 2 && s->ref.st)
-		put_slot(p, &s->ref, &s->gen, 1);
+	if(rc == 2 && lref(p)->st)
+		put_slot(p, lref(p), &s->gen, 1);
 	return rc;
 }
 
@@ -670,16 +687,17 @@ void ts_engine_touch(struct ts_profile *p)
 	struct ts_slot *s = p->slot;
 	struct ts_store_entry e;
 	time_t now = time(NULL);
-	int write_back;
+	int write_back, stored;
 
 	if(!s || !p->prov || !(p->prov->p->flags & TOKENSHIM_PROVIDER_SLIDING))
 		return;
+	stored = lref(p)->st != NULL;
 	pthread_mutex_lock(&s->lock);
 	if(s->tok.token && s->life > 0)
 		s->tok.expires_at = now + s->life;
 	/* other processes learn of the extension from the store, but at
 	   most once per tenth of the life: a busy token is not a busy disk */
-	write_back = s->tok.token && s->ref.st &&
+	write_back = s->tok.token && stored &&
 		     s->tok.expires_at - s->saved_expiry >=
 		     (s->life / 10 ? s->life / 10 : 1);
 	pthread_mutex_unlock(&s->lock);
@@ -687,7 +705,7 @@ void ts_engine_touch(struct ts_profile *p)
 		return;
 	/* write only over our own token: another process may have replaced
 	   it meanwhile, and then the compare-and-set refuses the write */
-	if(ts_store_get(&s->ref, &e) != TS_STORE_OK)
+	if(ts_store_get(lref(p), &e) != TS_STORE_OK)
 		return;
 	if(holds_ours(s, &e)) {
 		pthread_mutex_lock(&s->lock);
@@ -783,7 +801,7 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 	/* single flight across processes: wait for the holder's login,
 	   which its timeout bounds, then take what it stored */
 	waited = ts_now_ms();
-	leased = ts_store_lease(&s->ref, valid ? 0 : p->timeout_ms * 2 + 1000,
+	leased = ts_store_lease(lref(p), valid ? 0 : p->timeout_ms * 2 + 1000,
 				&lease);
 	waited = ts_now_ms() - waited;
 	if(waited >= 20)
@@ -811,7 +829,7 @@ enum ts_result ts_engine_token(struct ts_profile *p, const struct ts_req *req,
 			ts_debug("profile %s: waited %ld ms for another machine's "
 				 "login", p->name, waited);
 		if(leased == TS_STORE_BUSY && valid) {
-			ts_store_release(&s->ref, &lease);
+			ts_store_release(lref(p), &lease);
 			pthread_mutex_unlock(&s->flight);
 			goto use_old;
 		}
@@ -881,7 +899,7 @@ out:
 	ts_free_secret(&replaced);
 	if(fr)
 		ts_store_release(fr, &flease);
-	ts_store_release(&s->ref, &lease);
+	ts_store_release(lref(p), &lease);
 	pthread_mutex_unlock(&s->flight);
 	return rc;
 use_old:
@@ -950,12 +968,12 @@ static int forget(struct ts_profile *p, const char *tok, size_t len)
 	pthread_mutex_unlock(&s->lock);
 	/* the entry goes only while it still holds the refused token: the
 	   compare-and-set keeps a replacement written meanwhile */
-	if(ts_store_get(&s->ref, &e) != TS_STORE_OK) {
+	if(ts_store_get(lref(p), &e) != TS_STORE_OK) {
 		forget_shared(p, tok, len, &was);
 		return was;
 	}
 	if(e.token_len == len && !memcmp(e.token, tok, len) &&
-	   ts_store_remove(&s->ref, e.gen) == TS_STORE_OK) {
+	   ts_store_remove(lref(p), e.gen) == TS_STORE_OK) {
 		was = 1;
 		pthread_mutex_lock(&s->lock);
 		if(s->gen == e.gen)
@@ -1102,7 +1120,7 @@ enum ts_result ts_engine_logout(struct ts_profile *p, int *held, char *errbuf,
 	   cache, and the fleet's, for every machine */
 	*held = 0;
 	for(i = 0; i < 2; i++) {
-		const struct ts_store_ref *r = i ? fleet(p, NULL, 0) : &s->ref;
+		const struct ts_store_ref *r = i ? fleet(p, NULL, 0) : lref(p);
 
 		while(r && ts_store_get(r, &e) == TS_STORE_OK) {
 			int gone = ts_store_remove(r, e.gen) != TS_STORE_CONFLICT;
