@@ -49,7 +49,8 @@ static pthread_mutex_t states_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fstate *states[8];
 
 /* Each state's lock is held for instants: a fork waits for them, and the
-   child starts with them free (f_fork_child then drops the leases). */
+   child gives them back as the parent does (f_fork_child then drops the
+   leases). */
 static void fork_prepare(void)
 {
 	size_t i;
@@ -70,18 +71,9 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&states_lock);
 }
 
-static void fork_child(void)
-{
-	size_t i;
-
-	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if(states[i])
-			pthread_mutex_init(&states[i]->lock, NULL);
-	pthread_mutex_init(&states_lock, NULL);
-}
-
+/* the child's one thread took them: it gives them back, as the parent */
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
-					   fork_child, 0 };
+					   fork_parent, 0 };
 TS_FORK_AT_LOAD(fork_hooks)
 
 static void track(struct fstate *f, struct fstate *gone)

@@ -126,7 +126,7 @@ static void fork_child(void)
 	struct rstate *s;
 	struct ts_lease *l;
 
-	pthread_mutex_init(&states_lock, NULL);
+	pthread_mutex_unlock(&states_lock);	/* this thread took it */
 	for(s = states; s; s = s->next_state) {
 		pthread_mutex_init(&s->lock, NULL);
 		for(l = s->leases; l; l = l->next) {

@@ -72,8 +72,3 @@ void ts_ptrmap_unlock(struct ts_ptrmap *m)
 {
 	pthread_mutex_unlock(&m->lock);
 }
-
-void ts_ptrmap_reinit(struct ts_ptrmap *m)
-{
-	pthread_mutex_init(&m->lock, NULL);
-}

@@ -33,10 +33,9 @@ void *ts_ptrmap_take(struct ts_ptrmap *m, const void *key);
 /* Takes out the record rec, when it is still in the map. */
 void ts_ptrmap_unlink(struct ts_ptrmap *m, const void *rec);
 
-/* For the owner's fork handlers: hold the lock across fork, give it
-   back in the parent, and start the child with a fresh one. */
+/* For the owner's fork handlers: hold the lock across fork, and give it
+   back after, in the parent and in the child alike. */
 void ts_ptrmap_lock(struct ts_ptrmap *m);
 void ts_ptrmap_unlock(struct ts_ptrmap *m);
-void ts_ptrmap_reinit(struct ts_ptrmap *m);
 
 #endif

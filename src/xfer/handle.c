@@ -26,7 +26,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	ts_ptrmap_reinit(&handles);
+	ts_ptrmap_unlock(&handles);
 }
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,

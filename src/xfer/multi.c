@@ -62,7 +62,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	ts_ptrmap_reinit(&multis);
+	ts_ptrmap_unlock(&multis);
 }
 
 static struct ts_fork_hooks fork_hooks = { fork_prepare, fork_parent,
