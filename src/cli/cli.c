@@ -56,6 +56,9 @@ static const char usage[] =
 "  logout PROFILE | --all        release tokens upstream and delete them\n"
 "                                from the shared cache and the fleet store\n"
 "  keygen                        print a new fleet key (store_key)\n"
+"  env [--unset] [--shell sh|fish]\n"
+"                                print shell lines that preload tokenshim\n"
+"                                into this shell: eval \"$(tokenshim env)\"\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE  config file (sets TOKENSHIM_CONFIG)\n"
@@ -66,6 +69,8 @@ static const char usage[] =
 "TOKENSHIM_PROVIDER_PATH, TOKENSHIM_DEBUG, TOKENSHIM_LOG, TOKENSHIM_LIBRARY,\n"
 "XDG_CONFIG_HOME, XDG_RUNTIME_DIR, XDG_CACHE_HOME. See tokenshim(1),\n"
 "tokenshim.conf(5).\n";
+
+static int config_given;	/* -c was given (set_config) */
 
 /* What check --json reports: every line report() was given, in order
    ("file:line: message", NUL-separated). */
@@ -136,6 +141,8 @@ static struct ts_profile *need_profile(struct ts_engine *e, const char *name)
 struct args {
 	const char *operand;
 	int all, json;
+	int unset;		/* env --unset */
+	const char *shell;	/* env --shell: "sh" or "fish"; NULL: $SHELL's */
 	long minlife;		/* seconds; 0: none asked */
 	const char *env[MAX_ENV];	/* "NAME=PROFILE" */
 	int nenv;
@@ -176,34 +183,70 @@ static int exec_env(struct ts_engine *e, const struct args *a)
 	return 0;
 }
 
+/* The library to preload: $TOKENSHIM_LIBRARY, else the installed one
+   (beside the command, for a tree unpacked elsewhere). */
+static const char *library(char *buf, size_t len)
+{
+	const char *lib = getenv("TOKENSHIM_LIBRARY");
+
+	return lib && *lib ? lib : ts_relocated(PKGLIBDIR "/libtokenshim.so", buf,
+						 len);
+}
+
+/* LD_PRELOAD as it should be: with add, the library first (behind its
+   sanitizer runtime, in an instrumented build), then the entries of old
+   that are neither; without, old less those. Entries are separated by
+   colons or blanks, as ld.so reads them. */
+static int preload_list(const char *lib, const char *old, int add,
+			struct ts_buf *out)
+{
+	const char *p = old ? old : "";
+
+	if(add) {
+#ifdef SANITIZER_RUNTIME
+		/* an instrumented library works only behind its sanitizer runtime */
+		ts_buf_printf(out, "%s:", SANITIZER_RUNTIME);
+#endif
+		ts_buf_adds(out, lib);
+	}
+	while(*p) {
+		size_t n = strcspn(p, ": ");
+
+		if(n && !(n == strlen(lib) && !strncmp(p, lib, n))
+#ifdef SANITIZER_RUNTIME
+		   && !(n == strlen(SANITIZER_RUNTIME) &&
+			!strncmp(p, SANITIZER_RUNTIME, n))
+#endif
+		  ) {
+			if(out->len)
+				ts_buf_adds(out, ":");
+			ts_buf_add(out, p, n);
+		}
+		p += n;
+		p += strspn(p, ": ");
+	}
+	ts_buf_add(out, "", 1);
+	out->len--;
+	return out->oom ? -1 : 0;
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	char moved[4300];
-	const char *lib = getenv("TOKENSHIM_LIBRARY");
-	const char *old = getenv("LD_PRELOAD");
+	const char *lib = library(moved, sizeof(moved));
 	struct ts_buf pre = {0};
 
 	if(argc < 1) {
 		fprintf(stderr, "tokenshim: exec: no command given\n%s", usage);
 		return 2;
 	}
-	if(!lib || !*lib)
-		lib = ts_relocated(PKGLIBDIR "/libtokenshim.so", moved, sizeof(moved));
 	if(access(lib, R_OK)) {
 		fprintf(stderr, "tokenshim: exec: cannot use %s: %s\n", lib,
 			strerror(errno));
 		return 127;
 	}
-#ifdef SANITIZER_RUNTIME
-	/* an instrumented library works only behind its sanitizer runtime */
-	ts_buf_printf(&pre, "%s:", SANITIZER_RUNTIME);
-#endif
-	ts_buf_adds(&pre, lib);
-	if(old && *old) {
-		ts_buf_adds(&pre, ":");
-		ts_buf_adds(&pre, old);
-	}
-	if(pre.oom || setenv("LD_PRELOAD", pre.p, 1)) {
+	if(preload_list(lib, getenv("LD_PRELOAD"), 1, &pre) ||
+	   setenv("LD_PRELOAD", pre.p, 1)) {
 		fprintf(stderr, "tokenshim: exec: out of memory\n");
 		return 127;
 	}
@@ -211,6 +254,70 @@ static int cmd_exec(int argc, char **argv)
 	execvp(argv[0], argv);
 	fprintf(stderr, "tokenshim: exec: %s: %s\n", argv[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
+}
+
+/* value quoted for sh (single quotes) or fish (single quotes, where a
+   backslash escapes too). */
+static void shell_quoted(const char *v, int fish)
+{
+	putchar('\'');
+	for(; *v; v++) {
+		if(*v == '\'')
+			fputs(fish ? "\\'" : "'\\''", stdout);
+		else if(*v == '\\' && fish)
+			fputs("\\\\", stdout);
+		else
+			putchar(*v);
+	}
+	putchar('\'');
+}
+
+static void shell_set(const char *name, const char *value, int fish)
+{
+	if(!value || !*value)
+		printf(fish ? "set -e %s;\n" : "unset %s;\n", name);
+	else if(fish) {
+		printf("set -gx %s ", name);
+		shell_quoted(value, 1);
+		printf(";\n");
+	}
+	else {
+		printf("%s=", name);
+		shell_quoted(value, 0);
+		printf("; export %s;\n", name);
+	}
+}
+
+/* Prints what puts the library into this shell's LD_PRELOAD (or, with
+   --unset, takes it out), for eval "$(tokenshim env)": every program the
+   shell starts from then on gets tokens, without an exec of ours. */
+static int cmd_env(const struct args *a)
+{
+	char moved[4300];
+	const char *lib = library(moved, sizeof(moved));
+	const char *sh = getenv("SHELL"), *base;
+	const char *cfg = getenv("TOKENSHIM_CONFIG");
+	struct ts_buf pre = {0};
+	int fish;
+
+	base = sh && strrchr(sh, '/') ? strrchr(sh, '/') + 1 : sh;
+	fish = a->shell ? !strcmp(a->shell, "fish") : base && !strcmp(base, "fish");
+	if(!a->unset && access(lib, R_OK)) {
+		fprintf(stderr, "tokenshim: env: cannot use %s: %s\n", lib,
+			strerror(errno));
+		return 1;
+	}
+	if(preload_list(lib, getenv("LD_PRELOAD"), !a->unset, &pre)) {
+		fprintf(stderr, "tokenshim: env: out of memory\n");
+		return 1;
+	}
+	shell_set("LD_PRELOAD", pre.p, fish);
+	ts_buf_free(&pre);
+	/* -c FILE set TOKENSHIM_CONFIG (as an absolute path) for this
+	   shell's programs; --unset forgets it again */
+	if(config_given)
+		shell_set("TOKENSHIM_CONFIG", a->unset ? NULL : cfg, fish);
+	return 0;
 }
 
 static int cmd_token(struct ts_engine *e, const char *name, int header,
@@ -932,6 +1039,7 @@ static int cmd_status(struct ts_engine *e, int json)
 
 static int set_config(const char *file)
 {
+	config_given = 1;
 	char abs[PATH_MAX];
 
 	/* absolute, so that a child that changes directory still finds it */
@@ -953,20 +1061,22 @@ struct verb {
 	int json;		/* --json */
 	int env;		/* --env NAME=PROFILE (exec) */
 	int minlife;		/* --min-lifetime SECONDS (token) */
+	int shell;		/* --unset, --shell sh|fish (env) */
 };
 
 static const struct verb verbs[] = {
-	{"exec", NULL, 0, 0, 1, 0},
-	{"token", "PROFILE", 0, 1, 0, 1},
-	{"header", "PROFILE", 0, 0, 0, 0},
-	{"match", "URL", 0, 1, 0, 0},
-	{"check", NULL, 0, 1, 0, 0},
-	{"providers", NULL, 0, 1, 0, 0},
-	{"status", NULL, 0, 1, 0, 0},
-	{"login", "PROFILE", 1, 0, 0, 0},
-	{"logout", "PROFILE", 1, 0, 0, 0},
-	{"keygen", NULL, 0, 0, 0, 0},
-	{NULL, NULL, 0, 0, 0, 0}
+	{"exec", NULL, 0, 0, 1, 0, 0},
+	{"token", "PROFILE", 0, 1, 0, 1, 0},
+	{"header", "PROFILE", 0, 0, 0, 0, 0},
+	{"match", "URL", 0, 1, 0, 0, 0},
+	{"check", NULL, 0, 1, 0, 0, 0},
+	{"providers", NULL, 0, 1, 0, 0, 0},
+	{"status", NULL, 0, 1, 0, 0, 0},
+	{"login", "PROFILE", 1, 0, 0, 0, 0},
+	{"logout", "PROFILE", 1, 0, 0, 0, 0},
+	{"keygen", NULL, 0, 0, 0, 0, 0},
+	{"env", NULL, 0, 0, 0, 0, 1},
+	{NULL, NULL, 0, 0, 0, 0, 0}
 };
 
 /* The value of option a at argv[*i] ("--opt VALUE" or "--opt=VALUE"), or
@@ -1051,6 +1161,18 @@ static int verb_args(const struct verb *v, int argc, char **argv, int i,
 						val);
 					return 2;
 				}
+			}
+			else if(v->shell && !strcmp(a, "--unset"))
+				o->unset = 1;
+			else if(v->shell && is_opt(a, "--shell")) {
+				if(!(val = opt_value(v, "--shell", argc, argv, &i)))
+					return 2;
+				if(strcmp(val, "sh") && strcmp(val, "fish")) {
+					fprintf(stderr, "tokenshim: env: --shell takes sh "
+						"or fish, not '%s'\n", val);
+					return 2;
+				}
+				o->shell = val;
 			}
 			else if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
 				fputs(usage, stdout);
@@ -1152,6 +1274,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argc - a.cmd, argv + a.cmd);
 	if(!strcmp(v->name, "keygen"))
 		return cmd_keygen();
+	if(!strcmp(v->name, "env"))
+		return cmd_env(&a);
 	if(!strcmp(v->name, "providers")) {
 		rc = cmd_providers(a.json);
 		ts_provider_unload_all();

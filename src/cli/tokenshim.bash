@@ -39,7 +39,7 @@ _tokenshim() {
 		;;
 	esac
 	if [ -z "$verb" ]; then
-		words="exec token header match check providers status login logout keygen -c --config -h --help -V --version"
+		words="exec token header match check providers status login logout keygen env -c --config -h --help -V --version"
 	else
 		case $verb in
 		exec)
@@ -54,6 +54,10 @@ _tokenshim() {
 		login | logout) words="--all -c --config $(_tokenshim_profiles "${cfg[@]}")" ;;
 		match | check | providers | status) words="--json -c --config" ;;
 		keygen) words="" ;;
+		env)
+			if [ "$prev" = --shell ]; then words="sh fish"
+			else words="--unset --shell -c --config"; fi
+			;;
 		*) return ;;
 		esac
 	fi

@@ -30,6 +30,8 @@ expect_eq "complete -p knows tokenshim" "$(PATH="$T/bin:$PATH" bash -c '. "$1"; 
 	"complete -F _tokenshim tokenshim"
 expect_eq "verbs" "$(comp tokenshim lo)" "login logout "
 expect_eq "keygen" "$(comp tokenshim ke)" "keygen "
+expect_eq "env's options" "$(comp tokenshim env --)" "--config --shell --unset "
+expect_eq "and its shells" "$(comp tokenshim env --shell "")" "fish sh "
 expect_eq "the options of a verb" "$(comp tokenshim token --)" "--config --json --min-lifetime "
 expect_eq "profile names from -c FILE on the line" "$(comp tokenshim -c "$T/c.conf" token "")" \
 	"--config --json --min-lifetime -c nb reports "
