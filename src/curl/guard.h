@@ -22,8 +22,10 @@ struct ts_guard {
 	CURL *easy;	/* the handle a real easy perform drives, or NULL */
 };
 
+/* initial-exec: every hook reads it, and the block is 16 bytes, which
+   glibc's static TLS surplus holds even when the library is dlopen'ed */
 extern __thread struct ts_guard ts_guard_tl
-	__attribute__((visibility("hidden")));
+	__attribute__((visibility("hidden"), tls_model("initial-exec")));
 
 /* Non-zero while this thread performs one of tokenshim's own requests. */
 static inline int ts_guard_own(void)
