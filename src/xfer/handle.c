@@ -96,6 +96,7 @@ static void clear(struct ts_handle *s)
 	s->curlu = NULL;
 	s->port = 0;
 	s->path_as_is = 0;
+	s->match_known = 0;
 	free(s->proxy);
 	ts_free_secret(&s->proxyuserpwd);
 	free(s->noproxy);
@@ -116,6 +117,9 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 	s = ts_handle_get(h, 1);
 	if(!s)
 		return;
+	if(opt == CURLOPT_URL || opt == CURLOPT_CURLU || opt == CURLOPT_PORT ||
+	   opt == CURLOPT_PATH_AS_IS)
+		s->match_known = 0;	/* what a request goes to changed */
 	switch(opt) {
 	case CURLOPT_URL:
 		copy = value ? strdup(value) : NULL;

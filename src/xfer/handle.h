@@ -13,6 +13,9 @@
 
 #include "util/ptrmap.h"
 
+struct ts_profile;
+struct ts_pattern;
+
 struct ts_handle {
 	struct ts_pnode node;		/* keyed by the CURL pointer */
 	char *url;			/* CURLOPT_URL, copied */
@@ -54,6 +57,12 @@ struct ts_handle {
 	struct ts_mlink *mlink;		/* its transfer in a multi handle */
 	struct ts_multi *held;		/* the multi holding its message */
 	struct ts_xfer *xfer;		/* our transfer under way on it */
+	/* the profile url matched (NULL: none), kept until the URL, the
+	   CURLU, the port or PATH_AS_IS change: a handle reused for the
+	   same URL is not parsed and matched again on every perform */
+	int match_known;
+	struct ts_profile *match_p;
+	const struct ts_pattern *match_pat;
 };
 
 /* The state of h, created when create is set. NULL when unknown (or out of

@@ -100,37 +100,39 @@ static struct curl_slist *node(const char *text)
 	return n;
 }
 
-struct curl_slist *ts_merge_headers(const struct curl_slist *app,
-				    const char *name, const char *value)
+struct curl_slist *ts_header_node(const char *name, const char *value,
+				  const struct curl_slist *app)
 {
-	struct curl_slist *head = NULL, **tail = &head, *n;
-	struct ts_buf line = {0};
+	size_t nl = strlen(name), vl = strlen(value);
+	struct curl_slist *n = malloc(sizeof(*n));
+	char *d = malloc(nl + vl + 3);
 
-	for(; app; app = app->next) {
-		if(!app->data)
-			continue;
-		n = node(app->data);
-		if(!n)
-			goto oom;
-		*tail = n;
-		tail = &n->next;
+	if(!n || !d) {
+		free(n);
+		free(d);
+		return NULL;
 	}
-	/* plain copies: this runs on every injected request */
-	ts_buf_adds(&line, name);
-	ts_buf_add(&line, ": ", 2);
-	ts_buf_adds(&line, value);
-	if(line.oom)
-		goto oom;
-	n = node(line.p);
-	if(!n)
-		goto oom;
-	*tail = n;
-	ts_buf_free(&line);
-	return head;
-oom:
-	ts_buf_free(&line);
-	ts_slist_free(&head);
-	return NULL;
+	memcpy(d, name, nl);
+	d[nl] = ':';
+	if(vl) {
+		d[nl + 1] = ' ';
+		memcpy(d + nl + 2, value, vl + 1);
+	}
+	else
+		d[nl + 1] = '\0';
+	n->data = d;
+	/* libcurl only reads the list it is given */
+	n->next = (struct curl_slist *)app;
+	return n;
+}
+
+void ts_node_free(struct curl_slist **n)
+{
+	if(!*n)
+		return;
+	ts_free_secret(&(*n)->data);
+	free(*n);
+	*n = NULL;
 }
 
 /* The app's "Cookie:" header and its value in *value, or NULL when it

@@ -24,10 +24,15 @@ int ts_inject_app_has(const struct ts_inject *in,
    or an OAuth 2.0 bearer token: app_auth), which then win. */
 int ts_inject_app_authorizes(const struct ts_inject *in, unsigned app_auth);
 
-/* A new header list: copies of the app's entries, then "Name: value".
-   Free with ts_slist_free (it wipes). NULL when out of memory. */
-struct curl_slist *ts_merge_headers(const struct curl_slist *app,
-				    const char *name, const char *value);
+/* One list node, "Name: value" ("Name:" for an empty value, which makes
+   libcurl send no such header), in front of the app's own list, which it
+   borrows: nothing is copied on the way of each request. Free with
+   ts_node_free, which leaves the app's list alone. NULL when out of
+   memory. */
+struct curl_slist *ts_header_node(const char *name, const char *value,
+				  const struct curl_slist *app);
+/* Frees (and wipes) a node from ts_header_node, and sets *n to NULL. */
+void ts_node_free(struct curl_slist **n);
 /* The app's cookie string with "name=value" added. */
 char *ts_merge_cookie(const char *app_cookie, const char *name,
 		      const char *value);
@@ -42,7 +47,7 @@ struct curl_slist *ts_merge_cookie_header(const struct curl_slist *app,
 /* The URL with "name=value" added to its query (before any fragment). */
 char *ts_merge_query(const char *url, const char *name, const char *value);
 
-/* Frees a list built by ts_merge_headers, wiping each entry. */
+/* Frees a list built by ts_merge_cookie_header, wiping each entry. */
 void ts_slist_free(struct curl_slist **l);
 
 #endif

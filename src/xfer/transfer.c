@@ -61,8 +61,10 @@ struct ts_xfer {
 	int *replays;			/* counts swallowed attempts (multi) */
 	CURLcode failed;		/* no token: the code the app gets */
 	char *why;			/* and the reason, for its error buffer */
-	struct curl_slist *with;	/* the app's headers plus the token */
-	struct curl_slist *without;	/* the app's headers plus "Name:" */
+	struct curl_slist *with;	/* the token, then the app's headers */
+	struct curl_slist *without;	/* "Name:", then the app's headers */
+	int borrowed;			/* with and without are one node each
+					   over the app's list (header kind) */
 	const char *cookie;		/* the app's cookie plus the token */
 	int cookie_hdr;			/* ... in the app's Cookie: header */
 	int unified;			/* the app's HEADEROPT made separate */
@@ -100,10 +102,10 @@ static int inject(struct ts_xfer *in, const char *value)
 
 	switch(ij->kind) {
 	case TS_INJECT_HEADER:
-		in->with = ts_merge_headers(hs ? hs->headers : NULL, ij->name,
-					    value);
+		in->with = ts_header_node(ij->name, value, hs ? hs->headers : NULL);
 		if(!in->with)
 			return -1;
+		in->borrowed = 1;
 		c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER, in->with);
 		break;
 	case TS_INJECT_COOKIE:
@@ -150,8 +152,15 @@ static int inject(struct ts_xfer *in, const char *value)
 
 static void drop_injection(struct ts_xfer *in)
 {
-	ts_slist_free(&in->with);
-	ts_slist_free(&in->without);
+	if(in->borrowed) {
+		ts_node_free(&in->with);
+		ts_node_free(&in->without);
+	}
+	else {
+		ts_slist_free(&in->with);
+		ts_slist_free(&in->without);
+	}
+	in->borrowed = 0;
 	ts_free_secret((char **)&in->cookie);
 	ts_free_secret(&in->url);
 	ts_free_secret(&in->tok);
@@ -387,11 +396,17 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 			   header: the list for hops that must not carry the
 			   token, built when a redirect first needs it */
 			if(!same && !in->without)
-				in->without = ts_merge_headers(in->hs ?
-					in->hs->headers : NULL,
-					in->p->inject.name, "");
+				in->without = ts_header_node(in->p->inject.name,
+							     "", NULL);
 			if(!same && !in->without)
 				return CURL_PREREQFUNC_ABORT;
+			/* over the app's list as it is now: the app may have
+			   set another since (and freed the first) */
+			if(in->hs) {
+				in->with->next = in->hs->headers;
+				if(in->without)
+					in->without->next = in->hs->headers;
+			}
 			c->real_curl_easy_setopt(in->h, CURLOPT_HTTPHEADER,
 					    same ? in->with : in->without);
 			break;
@@ -529,8 +544,20 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 			effective = strdup(eff);
 		app_url = effective;
 	}
-	p = app_url || (hs && hs->curlu) ?
-	    match(c, e, hs, app_url, 1, NULL, &pat) : NULL;
+	if(hs && hs->url && !hs->curlu && hs->match_known) {
+		p = hs->match_p;
+		pat = hs->match_pat;
+	}
+	else {
+		p = app_url || (hs && hs->curlu) ?
+		    match(c, e, hs, app_url, 1, NULL, &pat) : NULL;
+		/* a CURLU may change under us (curl_url_set): never kept */
+		if(hs && hs->url && !hs->curlu) {
+			hs->match_known = 1;
+			hs->match_p = p;
+			hs->match_pat = pat;
+		}
+	}
 	if(!p) {
 		if(app_url && ts_debug_enabled()) {
 			ts_xfer_origin(app_url, where, sizeof(where));

@@ -43,8 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	}
 	app = n ? &nodes[0] : NULL;
-	out = ts_merge_headers(app, name, value);
-	ts_slist_free(&out);
+	out = ts_header_node(name, value, app);
+	if(out && out->next != app)
+		abort();
+	ts_node_free(&out);
 	out = ts_merge_cookie_header(app, name, value);
 	ts_slist_free(&out);
 	ts_app_cookie_header(app);

@@ -65,24 +65,24 @@ static void test_app_authorizes(void)
 	ts_inject_free(&c);
 }
 
-static void test_merge_headers(void)
+static void test_header_node(void)
 {
 	struct curl_slist *app = list("Accept: application/json", "X-App: 1");
-	struct curl_slist *m = ts_merge_headers(app, "token", "T");
+	struct curl_slist *m = ts_header_node("token", "T", app);
 
 	CU_ASSERT_FATAL(m != NULL);
-	CU_ASSERT_STRING_EQUAL(m->data, "Accept: application/json");
-	CU_ASSERT_STRING_EQUAL(m->next->data, "X-App: 1");
-	CU_ASSERT_STRING_EQUAL(m->next->next->data, "token: T");
-	CU_ASSERT(m->next->next->next == NULL);
-	/* the app's list is untouched */
-	CU_ASSERT(app->next->next == NULL);
-	CU_ASSERT(m->data != app->data);
-	ts_slist_free(&m);
-	CU_ASSERT(m == NULL);
-	m = ts_merge_headers(NULL, "token", "T");
 	CU_ASSERT_STRING_EQUAL(m->data, "token: T");
-	ts_slist_free(&m);
+	/* in front of the app's list, which is borrowed, not copied */
+	CU_ASSERT(m->next == app);
+	CU_ASSERT(app->next->next == NULL);
+	ts_node_free(&m);
+	CU_ASSERT(m == NULL);
+	CU_ASSERT_STRING_EQUAL(app->data, "Accept: application/json");
+	m = ts_header_node("token", "", NULL);
+	CU_ASSERT_STRING_EQUAL(m->data, "token:");	/* sends no such header */
+	CU_ASSERT(m->next == NULL);
+	ts_node_free(&m);
+	ts_node_free(&m);	/* NULL is fine */
 }
 
 static void test_merge_cookie_header(void)
@@ -130,6 +130,6 @@ void add_inject_suite(void)
 	unit_test(s, "the app's own header, cookie or parameter", test_app_has);
 	unit_test(s, "the app's own credentials", test_app_authorizes);
 	unit_test(s, "the token in the app's Cookie: header", test_merge_cookie_header);
-	unit_test(s, "merging header lists", test_merge_headers);
+	unit_test(s, "merging header lists", test_header_node);
 	unit_test(s, "merging cookies and queries", test_merge_cookie_query);
 }
