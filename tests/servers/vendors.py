@@ -80,6 +80,7 @@ GEOJSON = {"type": "FeatureCollection", "features": [
 
 class State:
     def __init__(self, args):
+        self.login_serial = threading.Lock()
         self.lock = threading.Lock()
         self.args = args
         self.users = dict(u.split(":", 1) for u in args.user)
@@ -328,7 +329,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _netbrain(self, path, body, st):
         if path == "/V1/Session" and self.command == "POST":
-            if st.args.login_delay:
+            if st.args.serial_logins:
+                # one login at a time, as LDAP-backed logins often are
+                with st.login_serial:
+                    time.sleep(st.args.login_delay)
+            elif st.args.login_delay:
                 time.sleep(st.args.login_delay)
             with st.lock:
                 if st.fail_next > 0:
@@ -739,6 +744,10 @@ def write_port(port_file, port):
 
 
 class Server(ThreadingHTTPServer):
+    # 128 processes connect at once in make bench (section b): the
+    # default backlog of 5 would make their SYNs wait out retransmits
+    request_queue_size = 1024
+
     def handle_error(self, request, client_address):
         # a client that drops a connection mid-response is no server error:
         # tokenshim ends a refused (401) attempt that way
@@ -755,6 +764,8 @@ def main():
     ap.add_argument("--tenant", default="T1")
     ap.add_argument("--domain", default="D1")
     ap.add_argument("--login-delay", type=float, default=0)
+    ap.add_argument("--serial-logins", action="store_true",
+                    help="netbrain: serve one login at a time")
     ap.add_argument("--blackhole", action="store_true")
     ap.add_argument("--max-sessions", type=int, default=0,
                     help="netbrain: sessions a user may hold (0: any)")
