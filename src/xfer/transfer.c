@@ -378,8 +378,15 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 	   (its effective URL may still name the URL set before) */
 	c->real_curl_easy_getinfo(in->h, CURLINFO_EFFECTIVE_URL, &url);
 	c->real_curl_easy_getinfo(in->h, CURLINFO_REDIRECT_COUNT, &redirects);
-	same = (url || redirects == 0) &&
-	       match(c, in->e, in->hs, url, redirects == 0, &port, NULL) == in->p;
+	if(redirects == 0 && url && in->hs && in->hs->match_known &&
+	   !in->hs->port && !in->hs->curlu && in->hs->url &&
+	   !strcmp(url, in->hs->url))
+		/* the first hop, to the very URL start() matched */
+		same = in->hs->match_p == in->p;
+	else
+		same = (url || redirects == 0) &&
+		       match(c, in->e, in->hs, url, redirects == 0, &port,
+			     NULL) == in->p;
 	if(!same && url && in->p->inject.kind == TS_INJECT_QUERY && in->tok &&
 	   strstr(url, in->tok)) {
 		/* a redirect kept the query, token and all, on its way out of
