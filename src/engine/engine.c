@@ -101,7 +101,13 @@ static void load_global(void)
 
 struct ts_engine *ts_engine(void)
 {
+	/* every hooked perform asks: once loaded, one load, not a once */
+	static int loaded;
+
+	if(__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
+		return &global;
 	pthread_once(&global_once, load_global);
+	__atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
 	return &global;
 }
 

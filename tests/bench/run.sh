@@ -85,6 +85,18 @@ per() {
 }
 # c's baseline is the same request without tokenshim: no header at all
 IA=$(per a); IB=$(per b); IC=$(per c); IZ=$(per z)
+# The library's own code alone (its functions' self cost, libcurl's and
+# libc's left out): steady whatever libcurl's loop does meanwhile.
+own() {	# own MODE -> instructions per request in libtokenshim.so
+	for n in $N1 $N2; do
+		instr "$1" $n >/dev/null
+		callgrind_annotate --threshold=100 "$T/cg.$1.$n" 2>/dev/null |
+			awk '/libtokenshim\.so\]/ {c = $1; gsub(",", "", c); s += c} END {print s + 0}' \
+			>"$T/own.$1.$n"
+	done
+	echo $(( ($(cat "$T/own.$1.$N2") - $(cat "$T/own.$1.$N1")) / (N2 - N1) ))
+}
+OB=$(own b); OC=$(own c)
 
 echo "bench: c. start-up through exec and through env (31 runs each, interleaved)" >&2
 # each figure: the median of a program run with the token in its own
@@ -211,7 +223,13 @@ for P in 1 8 32 128; do
 	i=0; while [ $i -lt $P ]; do naive & jobs="$jobs $!"; i=$((i + 1)); done
 	wait $jobs; t1=$(now_ns); n1=$(logins "$SE")
 	tn=$((t1 - t0))
-	LOAD="$LOAD$P $((l1 - l0)) $tt $((n1 - n0)) $tn
+	# the floor: the same P processes and calls with no token at all,
+	# which no way of getting tokens can beat
+	t0=$(now_ns); jobs=""
+	i=0; while [ $i -lt $P ]; do curl -s $U & jobs="$jobs $!"; i=$((i + 1)); done
+	wait $jobs; t1=$(now_ns)
+	tf=$((t1 - t0))
+	LOAD="$LOAD$P $((l1 - l0)) $tt $((n1 - n0)) $tn $tf
 "
 done
 # the fleet section's 200 ms login server and its config
@@ -352,12 +370,13 @@ rn=$(ratio "$SQN" "$SQE"); rv=$(ratio "$SQN" "$SQV")
 echo "| a | 100 sequential calls, login 200 ms: the seeds' way (a login and a call each), wall | $((SQN / 1000000)) ms, $SQNL logins | | |"
 echo "| a | the same, 100 x \`tokenshim exec -- curl\` | $((SQE / 1000000)) ms, $SQEL login(s); naive/tokenshim $rn | >= 18 | $(verdict "$rn" 18 ge) |"
 echo "| a | the same, one \`eval \"\$(tokenshim env)\"\` shell loop | $((SQV / 1000000)) ms, $SQVL login(s); naive/tokenshim $rv | >= 19 | $(verdict "$rv" 19 ge) |"
-printf '%s' "$LOAD" | while read -r P lt tt ln tn; do
+printf '%s' "$LOAD" | while read -r P lt tt ln tn tf; do
 	[ -n "$P" ] || continue
 	r=$(ratio "$tn" "$tt")
 	echo "| b | P=$P processes x 10 calls, one 200 ms login at a time at the server: logins, tokenshim | $lt | 1 | $( [ "$lt" = 1 ] && echo met || echo MISSED) |"
 	if [ "$P" -ge 8 ]; then
 		echo "| b | P=$P: naive wall / tokenshim wall ($ln logins naive) | $r | >= $((P / 2)) | $(verdict "$r" $((P / 2)) ge) |"
+		echo "| b | P=$P: the best any tool could do here, naive wall / (the same calls with no token + one login) | $(awk -v n="$tn" -v f="$tf" 'BEGIN {printf "%.3f", n / (f + 200000000)}') | | |"
 	else
 		echo "| b | P=$P: naive wall / tokenshim wall ($ln logins naive) | $r | | |"
 	fi
@@ -372,8 +391,10 @@ echo "| c | \`git ls-remote\` (GnuTLS, 3 processes) through exec / through env, 
 echo "| c | \`git ls-remote\` through exec, instructions (of $GB) | $(ratio "$GV" "$GB") | | |"
 echo "| d | matched request, tokenshim vs app's own header (b/a; $A ns baseline) | $RB ($Bn ns) | <= 1.02 | $(verdict "$RB" 1.02 le) |"
 echo "| d | unmatched request under tokenshim vs no tokenshim (c/a) | $RC ($C ns) | <= 1.005 | $(verdict "$RC" 1.005 le) |"
-echo "| d | extra instructions per matched request (callgrind, median of 5) | $XB | <= 2000 | $(verdict "$XB" 2000 le) |"
-echo "| d | extra instructions per unmatched request (callgrind, median of 5, vs the same request without tokenshim) | $XC | <= 300 | $(verdict "$XC" 300 le) |"
+echo "| d | extra instructions per matched request, the library's own code (callgrind self cost) | $OB | <= 2000 | $(verdict "$OB" 2000 le) |"
+echo "| d | extra instructions per unmatched request, the library's own code | $OC | <= 300 | $(verdict "$OC" 300 le) |"
+echo "| d | extra instructions per matched request, whole process (median of 5; libcurl's loop varies with timing) | $XB | <= 2000 | $(verdict "$XB" 2000 le) |"
+echo "| d | extra instructions per unmatched request, whole process (median of 5, vs the same request without tokenshim) | $XC | <= 300 | $(verdict "$XC" 300 le) |"
 if [ -n "$NG" ]; then
 	echo "| e | per-request latency, tokenshim vs curl -> nginx (proxy_set_header) -> server | $NG | | |"
 else
