@@ -56,18 +56,40 @@ int ts_handle_tracks(CURLoption opt)
 	       opt == CURLOPT_HEADEROPT || opt == CURLOPT_PROXYHEADER;
 }
 
+/* Each thread's last lookup: a program works a handle through many calls
+   in a row (setopt, perform, getinfo), and each would take the map's
+   lock. It holds while no record has left the map since (gone counts
+   them): a record is freed only after leaving, and a handle is used by
+   one thread at a time, so a hit is a record still alive. */
+static unsigned long gone;
+static __thread struct {
+	CURL *h;
+	struct ts_handle *s;
+	unsigned long gone;
+} last __attribute__((tls_model("initial-exec")));
+
 struct ts_handle *ts_handle_get(CURL *h, int create)
 {
+	unsigned long g = __atomic_load_n(&gone, __ATOMIC_ACQUIRE);
 	struct ts_handle *s;
 
+	if(last.s && last.h == h && last.gone == g)
+		return last.s;
 	if(!create)
-		return ts_ptrmap_get(&handles, h, 0);
-	s = ts_ptrmap_get(&handles, h, sizeof(*s));
-	if(s && !s->born) {
-		/* a new record: what libcurl leaves unset */
-		s->born = 1;
-		s->proxytype = -1;
-		s->headeropt = -1;
+		s = ts_ptrmap_get(&handles, h, 0);
+	else {
+		s = ts_ptrmap_get(&handles, h, sizeof(*s));
+		if(s && !s->born) {
+			/* a new record: what libcurl leaves unset */
+			s->born = 1;
+			s->proxytype = -1;
+			s->headeropt = -1;
+		}
+	}
+	if(s) {
+		last.h = h;
+		last.s = s;
+		last.gone = g;
 	}
 	return s;
 }
@@ -262,6 +284,8 @@ void ts_handle_forget(CURL *h)
 	struct ts_handle *s = ts_ptrmap_take(&handles, h);
 
 	if(s) {
+		/* before the free: no thread's last lookup may hold it then */
+		__atomic_add_fetch(&gone, 1, __ATOMIC_ACQ_REL);
 		clear(s);
 		free(s);
 	}
