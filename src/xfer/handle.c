@@ -1,9 +1,11 @@
 /*
  * handle: per-handle notes, in a map keyed by the CURL pointer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl/real.h"
 #include "util/buf.h"
 #include "util/fork.h"
 #include "util/ptrmap.h"
@@ -119,6 +121,7 @@ static void clear(struct ts_handle *s)
 	s->port = 0;
 	s->path_as_is = 0;
 	s->match_known = 0;
+	s->wrapped_on = s->prereq_on = 0;	/* libcurl reset them too */
 	free(s->proxy);
 	ts_free_secret(&s->proxyuserpwd);
 	free(s->noproxy);
@@ -276,6 +279,33 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 		break;
 	default:
 		break;
+	}
+	/* the app just set one of its own callbacks, or their data, over
+	   ours: libcurl now holds half of each pair, so all go back to the
+	   app's, and the next transfer of ours wraps them again */
+	if(s->wrapped_on &&
+	   (opt == CURLOPT_WRITEFUNCTION || opt == CURLOPT_WRITEDATA ||
+	    opt == CURLOPT_HEADERFUNCTION || opt == CURLOPT_HEADERDATA ||
+	    opt == CURLOPT_PREREQFUNCTION || opt == CURLOPT_PREREQDATA))
+		ts_handle_unwrap(ts_real(), h, s);
+}
+
+void ts_handle_unwrap(const struct ts_curl *c, CURL *h, struct ts_handle *hs)
+{
+	if(!c)
+		return;
+	c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
+	c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA,
+				 hs->write_data_set ? hs->write_data : stdout);
+	c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs->header_fn);
+	c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, hs->header_data);
+	if(hs->prereq_on) {
+		c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, hs->prereq);
+		c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA, hs->prereq_data);
+	}
+	if(ts_handle_get(h, 0) == hs) {
+		hs->wrapped_on = 0;
+		hs->prereq_on = 0;
 	}
 }
 

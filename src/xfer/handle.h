@@ -63,6 +63,11 @@ struct ts_handle {
 	int match_known;
 	struct ts_profile *match_p;
 	const struct ts_pattern *match_pat;
+	/* xfer/transfer.c's write, header and pre-request callbacks are
+	   on the handle, with this record as their data (prereq_on: the
+	   pre-request one took) */
+	int wrapped_on;
+	int prereq_on;
 };
 
 /* The state of h, created when create is set. NULL when unknown (or out of
@@ -81,5 +86,11 @@ void ts_handle_reset(CURL *h);
 void ts_handle_dup(CURL *from, CURL *to);
 /* Non-zero when the option is one ts_handle_note keeps. */
 int ts_handle_tracks(CURLoption opt);
+
+/* Puts the app's own write, header and pre-request callbacks (and their
+   data) back on h, which carries hs's wrappers (or a copy of them, on a
+   duplicate): libcurl's defaults where the app set none. */
+struct ts_curl;
+void ts_handle_unwrap(const struct ts_curl *c, CURL *h, struct ts_handle *hs);
 
 #endif

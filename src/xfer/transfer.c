@@ -185,9 +185,9 @@ static int rewind_body(struct ts_xfer *in)
 	return 0;
 }
 
-static size_t deliver_write(struct ts_xfer *in, char *b, size_t size, size_t n)
+static size_t deliver_write(struct ts_handle *hs, char *b, size_t size,
+			    size_t n)
 {
-	struct ts_handle *hs = in->hs;
 	void *out = hs && hs->write_data_set ? hs->write_data : stdout;
 
 	if(hs && hs->write_fn)
@@ -198,10 +198,9 @@ static size_t deliver_write(struct ts_xfer *in, char *b, size_t size, size_t n)
 /* As libcurl would: the app's header callback; else, when it gave only
    CURLOPT_HEADERDATA, its write callback (or fwrite) on that; else
    nothing. */
-static size_t deliver_header(struct ts_xfer *in, char *b, size_t size, size_t n)
+static size_t deliver_header(struct ts_handle *hs, char *b, size_t size,
+			     size_t n)
 {
-	struct ts_handle *hs = in->hs;
-
 	if(!hs)
 		return size * n;
 	if(hs->header_fn)
@@ -300,19 +299,27 @@ static void status_line(struct ts_xfer *in, const char *b, size_t len)
    for a refusal. */
 static size_t on_write(char *b, size_t size, size_t n, void *userp)
 {
-	struct ts_xfer *in = userp;
+	struct ts_handle *hs = userp;
+	struct ts_xfer *in = hs->xfer;
 
+	if(!in)		/* installed for good, no transfer of ours: the app's */
+		return deliver_write(hs, b, size, n);
 	if(in->swallow)
 		return 0;	/* a swallowed attempt ends here; it is replayed */
 	if(in->skipping)
 		return size * n;
-	return deliver_write(in, b, size, n);
+	return deliver_write(hs, b, size, n);
 }
 
 static size_t on_header(char *b, size_t size, size_t n, void *userp)
 {
-	struct ts_xfer *in = userp;
-	int end = ts_xfer_header_end(b, size * n);
+	struct ts_handle *hs = userp;
+	struct ts_xfer *in = hs->xfer;
+	int end;
+
+	if(!in)
+		return deliver_header(hs, b, size, n);
+	end = ts_xfer_header_end(b, size * n);
 
 	status_line(in, b, size * n);
 	if(in->swallow)
@@ -324,7 +331,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *userp)
 			in->skipping = 0;
 		return size * n;
 	}
-	return deliver_header(in, b, size, n);
+	return deliver_header(hs, b, size, n);
 }
 
 /* The profile of the request libcurl sends for url, or for the handle's
@@ -368,11 +375,17 @@ static struct ts_profile *match(const struct ts_curl *c, struct ts_engine *e,
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		     int local_port)
 {
-	struct ts_xfer *in = clientp;
-	const struct ts_curl *c = in->c;
+	struct ts_handle *hs = clientp;
+	struct ts_xfer *in = hs->xfer;
+	const struct ts_curl *c;
 	char *url = NULL, where[300];
 	long redirects = 0;
 	int same;
+
+	if(!in)		/* installed for good, no transfer of ours */
+		return hs->prereq ? hs->prereq(hs->prereq_data, ip, local_ip, port,
+					       local_port) : CURL_PREREQFUNC_OK;
+	c = in->c;
 
 	/* before any redirect, a CURLU the app set is what libcurl sends
 	   (its effective URL may still name the URL set before) */
@@ -644,19 +657,34 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	   or follow redirects after a multi add. Only where the app's own
 	   pre-request callback is known (every option seen, or set through
 	   tokenshim_easy_setopt) can it be chained. */
-	in->guarded = hs && (in->wrapped || hs->follow || hs->prereq) &&
-		      c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
-					  on_prereq) == CURLE_OK &&
-		      c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA, in) == CURLE_OK;
+	if(in->wrapped) {
+		/* installed once per handle, with the handle's record as their
+		   data, and left there: between our transfers they pass
+		   everything to the app's callbacks. ts_handle_note takes them
+		   off when the app sets one of its own, reset and dup leave
+		   none behind. */
+		if(!hs->wrapped_on) {
+			hs->prereq_on = c->real_curl_easy_setopt(h,
+				CURLOPT_PREREQFUNCTION, on_prereq) == CURLE_OK &&
+				c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA,
+							 hs) == CURLE_OK;
+			c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+			c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA, hs);
+			c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+			c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, hs);
+			hs->wrapped_on = 1;
+		}
+		in->guarded = hs->prereq_on;
+	}
+	else
+		in->guarded = hs && (hs->follow || hs->prereq) &&
+			      c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
+						       on_prereq) == CURLE_OK &&
+			      c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA,
+						       hs) == CURLE_OK;
 	if(!in->guarded && hs && hs->follow)
 		ts_debug("profile %s: this libcurl has no CURLOPT_PREREQFUNCTION; "
 			 "redirects are not checked hop by hop", in->p->name);
-	if(in->wrapped) {
-		c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-		c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA, in);
-		c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, in);
-	}
 	ts_debug("profile %s: injecting %s %s (%zu-char token)", in->p->name,
 		 ts_inject_kind_name(in->p->inject.kind), in->p->inject.name,
 		 in->tok_len);
@@ -709,14 +737,11 @@ static void restore(struct ts_xfer *in, CURL *h)
 	/* the app's URL as it is now: it may have set another meanwhile */
 	const char *app_url = hs && hs->url ? hs->url : in->app_url;
 
-	if(in->wrapped) {
-		c->real_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hs->write_fn);
-		c->real_curl_easy_setopt(h, CURLOPT_WRITEDATA,
-				    hs->write_data_set ? hs->write_data : stdout);
-		c->real_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hs->header_fn);
-		c->real_curl_easy_setopt(h, CURLOPT_HEADERDATA, hs->header_data);
-	}
-	if(in->guarded) {
+	/* wrapped: the callbacks stay, passing on to the app's (on h;
+	   a copy gets the app's own, ts_xfer_dup) */
+	if(h != in->h && hs && hs->wrapped_on)
+		ts_handle_unwrap(c, h, hs);
+	if(in->guarded && !in->wrapped) {
 		c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION,
 				    hs ? hs->prereq : NULL);
 		c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA,
@@ -873,8 +898,12 @@ void ts_xfer_dup(CURL *from, CURL *copy)
 {
 	struct ts_handle *hs = ts_handle_get(from, 0);
 
-	if(hs && hs->xfer && copy)
+	if(!hs || !copy)
+		return;
+	if(hs->xfer)
 		restore(hs->xfer, copy);
+	else if(hs->wrapped_on)	/* libcurl copied our callbacks and data */
+		ts_handle_unwrap(ts_real(), copy, hs);
 }
 
 CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result)
