@@ -11,6 +11,10 @@ P=$nb_PORT
 nb_profile nb "http://localhost:$P/ServicesAPI/*" | conf "$T/c.conf"
 API="http://localhost:$P/ServicesAPI/API/V1"
 export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"	# curl keeps its memory
+# in a sanitizer build the runtime goes first, as with exec: RT is
+# "runtime:" then, else empty
+RT=$(env -u LD_PRELOAD "$TS" env | sed -n "s/^LD_PRELOAD='\(.*\)'; export LD_PRELOAD;\$/\1/p")
+RT=${RT%"$TOKENSHIM_LIBRARY"}
 
 # a shell that evals the lines, then runs plain curl
 out=$(sh -c '
@@ -28,7 +32,7 @@ expect_eq "through one login" "$(counter $P logins)" 1
 : >"$T/other.so"
 out=$(LD_PRELOAD="$T/other.so" sh -c '
 	eval "$("$1" env)"; eval "$("$1" env)"; echo "$LD_PRELOAD"' sh "$TS" 2>/dev/null)
-expect_eq "eval twice: the library is there once, in front" "$out" "$TOKENSHIM_LIBRARY:$T/other.so"
+expect_eq "eval twice: the library is there once, in front" "$out" "$RT$TOKENSHIM_LIBRARY:$T/other.so"
 
 # --unset: the next curl goes out without a token (and does go out)
 out=$(sh -c '
@@ -44,9 +48,9 @@ odd="$T/it's a \$HOME \"dir\""
 mkdir -p "$odd"
 cp "$TOKENSHIM_LIBRARY" "$odd/libtokenshim.so"
 out=$(TOKENSHIM_LIBRARY="$odd/libtokenshim.so" sh -c 'eval "$("$1" env)"; printf %s "$LD_PRELOAD"' sh "$TS" 2>/dev/null)
-expect_eq "sh: a path with blanks, quotes and a dollar comes through" "$out" "$odd/libtokenshim.so"
+expect_eq "sh: a path with blanks, quotes and a dollar comes through" "$out" "$RT$odd/libtokenshim.so"
 out=$(TOKENSHIM_LIBRARY="$odd/libtokenshim.so" "$TS" env --shell fish)
-expect_eq "fish syntax" "$out" "set -gx LD_PRELOAD '$T/it\\'s a \$HOME \"dir\"/libtokenshim.so';"
+expect_eq "fish syntax" "$out" "set -gx LD_PRELOAD '$RT$T/it\\'s a \$HOME \"dir\"/libtokenshim.so';"
 expect_eq "fish, --unset" "$("$TS" env --shell fish --unset)" "set -e LD_PRELOAD;"
 expect_eq "the shell is read from \$SHELL" "$(SHELL=/usr/bin/fish "$TS" env --unset)" "set -e LD_PRELOAD;"
 # and fish itself runs them
