@@ -24,8 +24,17 @@ expect_eq "the others went out without it, and did go out" \
 	"$(received $P "/public/y?reuse=" token | tr '\n' ' ')" "- - "
 # the same in C, where a copy keeps the app's pointers as they were
 out=$(tsexec -c "$T/c.conf" -- "$top_builddir/tests/e2e/reuse_host" \
-	"http://localhost:$P/ServicesAPI/API/V1/x?reuse=c" "http://localhost:$P/public/y?reuse=c" 2>&1)
+	"http://localhost:$P/ServicesAPI/API/V1/x?reuse=c" "http://localhost:$P/public/y?reuse=c" \
+	"http://localhost:$P/ServicesAPI/API/V1/x?reuse=m&redirect_to=http://127.0.0.1:$P/public/z" 2>&1)
 expect_match "a copy writes to the data it was made with, not the original's new data" \
 	"$out" '^copy ok$'
 expect_match "and still works once the original is freed" "$out" '^after cleanup ok$'
+# the app's callbacks may change in the middle of a transfer of ours: the
+# new ones are served, and every hop is still checked
+expect_match "write data set from a header callback mid-transfer: the body goes there" \
+	"$out" '^midway ok$'
+expect_match "the first hop of that transfer carried the token" \
+	"$(received $P "/ServicesAPI/API/V1/x?reuse=m" token)" '^[0-9a-f-]{36}$'
+expect_eq "the redirect to another host was made, without it" \
+	"$(received $P /public/z token)" "-"
 finish
