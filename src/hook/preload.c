@@ -88,10 +88,14 @@ EXPORT CURL *curl_easy_init(void)
 CURLcode ts_hook_setopt(CURL *h, CURLoption opt, va_list ap)
 {
 	const struct ts_curl *c = ts_hook_real();
+	CURLcode rc;
 
 	if(!c)
 		return CURLE_FAILED_INIT;
-	return ts_setopt_forward(c->real_curl_easy_setopt, h, opt, ap);
+	rc = ts_setopt_forward(c->real_curl_easy_setopt, h, opt, ap);
+	if(rc == CURLE_OK)
+		ts_xfer_setopt_done(h, opt);
+	return rc;
 }
 
 EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)

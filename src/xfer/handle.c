@@ -280,14 +280,6 @@ void ts_handle_note(CURL *h, CURLoption opt, const void *value, long lvalue)
 	default:
 		break;
 	}
-	/* the app just set one of its own callbacks, or their data, over
-	   ours: libcurl now holds half of each pair, so all go back to the
-	   app's, and the next transfer of ours wraps them again */
-	if(s->wrapped_on &&
-	   (opt == CURLOPT_WRITEFUNCTION || opt == CURLOPT_WRITEDATA ||
-	    opt == CURLOPT_HEADERFUNCTION || opt == CURLOPT_HEADERDATA ||
-	    opt == CURLOPT_PREREQFUNCTION || opt == CURLOPT_PREREQDATA))
-		ts_handle_unwrap(ts_real(), h, s);
 }
 
 void ts_handle_unwrap(const struct ts_curl *c, CURL *h, struct ts_handle *hs)
@@ -302,10 +294,6 @@ void ts_handle_unwrap(const struct ts_curl *c, CURL *h, struct ts_handle *hs)
 	if(hs->prereq_on) {
 		c->real_curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, hs->prereq);
 		c->real_curl_easy_setopt(h, CURLOPT_PREREQDATA, hs->prereq_data);
-	}
-	if(ts_handle_get(h, 0) == hs) {
-		hs->wrapped_on = 0;
-		hs->prereq_on = 0;
 	}
 }
 

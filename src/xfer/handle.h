@@ -88,8 +88,9 @@ void ts_handle_dup(CURL *from, CURL *to);
 int ts_handle_tracks(CURLoption opt);
 
 /* Puts the app's own write, header and pre-request callbacks (and their
-   data) back on h, which carries hs's wrappers (or a copy of them, on a
-   duplicate): libcurl's defaults where the app set none. */
+   data), as hs noted them, on h: a duplicate of hs's handle, which
+   libcurl gave a copy of our wrappers. libcurl's defaults where the app
+   set none. */
 struct ts_curl;
 void ts_handle_unwrap(const struct ts_curl *c, CURL *h, struct ts_handle *hs);
 

@@ -660,9 +660,9 @@ static int start(struct ts_xfer *in, CURL *h, CURLcode *result, char *err,
 	if(in->wrapped) {
 		/* installed once per handle, with the handle's record as their
 		   data, and left there: between our transfers they pass
-		   everything to the app's callbacks. ts_handle_note takes them
-		   off when the app sets one of its own, reset and dup leave
-		   none behind. */
+		   everything to the app's callbacks, whatever the app sets
+		   (ts_xfer_setopt_done puts ours back over it); reset and dup
+		   leave none behind. */
 		if(!hs->wrapped_on) {
 			hs->prereq_on = c->real_curl_easy_setopt(h,
 				CURLOPT_PREREQFUNCTION, on_prereq) == CURLE_OK &&
@@ -892,6 +892,44 @@ CURLcode ts_xfer_again(struct ts_xfer *x)
 	drop_injection(x);
 	x->wrapped = x->guarded = x->referer_set = 0;
 	return fail_fast(x, result, err);
+}
+
+void ts_xfer_setopt_done(CURL *h, CURLoption opt)
+{
+	const struct ts_curl *c;
+	struct ts_handle *hs;
+
+	if(opt != CURLOPT_WRITEFUNCTION && opt != CURLOPT_WRITEDATA &&
+	   opt != CURLOPT_HEADERFUNCTION && opt != CURLOPT_HEADERDATA &&
+	   opt != CURLOPT_PREREQFUNCTION && opt != CURLOPT_PREREQDATA)
+		return;
+	hs = ts_handle_get(h, 0);
+	c = ts_real();
+	if(!hs || !hs->wrapped_on || !c)
+		return;
+	/* the app's value is noted (our wrapper passes on to it) and went to
+	   libcurl, over ours: ours goes back, at once, since the app may do
+	   this in a callback, in the middle of a transfer whose next hop
+	   on_prereq must still check */
+	switch(opt) {
+	case CURLOPT_WRITEFUNCTION:
+		c->real_curl_easy_setopt(h, opt, on_write);
+		break;
+	case CURLOPT_HEADERFUNCTION:
+		c->real_curl_easy_setopt(h, opt, on_header);
+		break;
+	case CURLOPT_PREREQFUNCTION:
+		if(hs->prereq_on)
+			c->real_curl_easy_setopt(h, opt, on_prereq);
+		break;
+	case CURLOPT_PREREQDATA:
+		if(hs->prereq_on)
+			c->real_curl_easy_setopt(h, opt, hs);
+		break;
+	default:	/* WRITEDATA, HEADERDATA */
+		c->real_curl_easy_setopt(h, opt, hs);
+		break;
+	}
 }
 
 void ts_xfer_dup(CURL *from, CURL *copy)

@@ -53,9 +53,13 @@ int ts_xfer_refused(const struct ts_xfer *x);
 CURLcode ts_xfer_again(struct ts_xfer *x);
 /* curl_easy_duphandle(from) returned copy: a copy made while a transfer
    of ours is on from (an easy one, from inside a callback, or one in a
-   multi handle) gets the app's own settings, exactly as without
-   tokenshim, and nothing of ours. */
+   multi handle), or of a handle that carries our callbacks, gets the
+   app's own settings, exactly as without tokenshim, and nothing of
+   ours. */
 void ts_xfer_dup(CURL *from, CURL *copy);
+/* After the app set opt on h (and it was noted): where h carries our
+   callbacks and opt is one of them or their data, ours goes back. */
+void ts_xfer_setopt_done(CURL *h, CURLoption opt);
 /* The transfer is over: puts the app's settings back, frees x and returns
    the result the app must see. */
 CURLcode ts_xfer_end(struct ts_xfer *x, CURLcode result);
