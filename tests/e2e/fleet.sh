@@ -302,6 +302,30 @@ s = d["stores"][0]
 print(s["url"].endswith("/0"), s["ok"], [r["permitted"] for r in s["results"]], d["ok"])')" \
 	"True False [True, True, False, True] False"
 
+# a user without SET: the lease is refused, which is a failing store (one
+# line, this machine's own login), not a lease held by someone else to
+# wait out
+AP3=$(free_port)
+set -f
+# shellcheck disable=SC2086
+start_redis acl3 "$AP3" --user default off --user tokenshim on '>fleet-Pa55' '~tokenshim:*' -@all +ping +role +get +del +eval +pexpire
+set +f
+sed "s/127.0.0.1:$AP/127.0.0.1:$AP3/" "$T/acl.conf" >"$T/acl3.conf"
+printf 'timeout = 2\n' >>"$T/acl3.conf"
+chmod 600 "$T/acl3.conf"
+rm -rf "$T/machine"
+logins=$(counter $P logins)
+t0=$(now_ms)
+out=$(on 1 "$TS" -c "$T/acl3.conf" exec -- "$CURL_BIN" -sS -o /dev/null -w '%{http_code}' \
+	"http://localhost:$P/ServicesAPI/API/V1/acl3" 2>"$T/acl3.err")
+t1=$(now_ms)
+expect_eq "the lease refused by the ACL: the call is answered" "$out" 200
+expect_eq "through a local login" "$(counter $P logins)" $((logins + 1))
+if [ $((t1 - t0)) -lt 2000 ]; then ok "without waiting for a lease ($((t1 - t0)) ms)"
+else not_ok "without waiting for a lease" "took $((t1 - t0)) ms"; fi
+expect_match "one line says the store refused, in its own words" "$(cat "$T/acl3.err")" \
+	"^tokenshim: store redis://tokenshim@127.0.0.1:$AP3/0: .*NOPERM.*; skipping it for 30 s$"
+
 acl_conf "$T/wrong.pw"
 rm -rf "$T/machine"
 logins=$(counter $P logins)
