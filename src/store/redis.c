@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +37,7 @@
 
 #include "curl/guard.h"
 #include "curl/real.h"
+#include "store/seal.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/fork.h"
@@ -596,9 +596,12 @@ static int is_primary(struct rconn *c, long deadline, char *err,
 	return ok;
 }
 
-/* Opens a connection to the store's primary, authenticated. */
+/* Opens a connection to the store's primary, authenticated. primary,
+   when given, receives host:port of the one the sentinels named. Reads
+   only what st is opened with, so a lease's renewer may call it without
+   st's lock. */
 static int connect_store(struct rstate *st, struct rconn *c, long deadline,
-			 char *err, size_t errlen)
+			 char *primary, size_t plen, char *err, size_t errlen)
 {
 	char host[256];
 	int port;
@@ -613,7 +616,8 @@ static int connect_store(struct rstate *st, struct rconn *c, long deadline,
 				 errlen) ||
 		   conn_open(st, c, host, port, st->tls, deadline, err, errlen))
 			return -1;
-		snprintf(st->primary, sizeof(st->primary), "%s:%d", host, port);
+		if(primary)
+			snprintf(primary, plen, "%s:%d", host, port);
 	}
 	if(conn_login(st, c, deadline, err, errlen) ||
 	   (st->sentinel && !is_primary(c, deadline, err, errlen))) {
@@ -672,7 +676,8 @@ static int call(struct rstate *st, int argc, const char **argv,
 	for(tries = 0; tries < 2; tries++) {
 		if(st->c.h && st->c.pid != getpid())
 			conn_close(&st->c);
-		if(!st->c.h && connect_store(st, &st->c, deadline, err, sizeof(err)))
+		if(!st->c.h && connect_store(st, &st->c, deadline, st->primary,
+					     sizeof(st->primary), err, sizeof(err)))
 			break;
 		if(conn_cmd(&st->c, argc, argv, lens, deadline, out, err,
 			    sizeof(err))) {
@@ -701,6 +706,21 @@ static int call(struct rstate *st, int argc, const char **argv,
 	failed(st, err);
 	pthread_mutex_unlock(&st->lock);
 	return TS_STORE_FAIL;
+}
+
+/* The server answered a command the store needs with an error (an ACL
+   that does not permit it, a full memory): as a failure, said once in
+   the server's words, and rep is freed. */
+static void refused(struct rstate *st, const char *what, redisReply *rep)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "%s refused: %.200s", what,
+		 rep->type == REDIS_REPLY_ERROR ? rep->str : "an unexpected answer");
+	freeReplyObject(rep);
+	pthread_mutex_lock(&st->lock);
+	failed(st, why);
+	pthread_mutex_unlock(&st->lock);
 }
 
 static void key_of(const struct rstate *st, char kind, const char *name,
@@ -737,8 +757,8 @@ static int get_kind(struct rstate *st, char kind, const char *name,
 			rc = TS_STORE_FAIL;
 	}
 	else if(rep->type == REDIS_REPLY_ERROR) {
-		ts_debug("store %s: GET refused: %.200s", st->shown, rep->str);
-		rc = TS_STORE_FAIL;
+		refused(st, "GET", rep);
+		return TS_STORE_FAIL;
 	}
 	if(rep->type == REDIS_REPLY_STRING)
 		ts_wipe(rep->str, rep->len);
@@ -810,16 +830,56 @@ static const char *our_owner(struct rstate *st, const char *lkey)
 	return "";
 }
 
-static int script_int(struct rstate *st, const char *what, redisReply *rep,
-		      long long *v)
+/* Runs one of the scripts above with its keys and arguments (args[0]
+   .. args[nkeys - 1] are keys), on c when given (a renewer's own
+   connection), else on the store's. 0 with the script's answer in *v,
+   or -1: the store failed, or refused (said, as for any command). */
+static int eval(struct rstate *st, struct rconn *c, const char *what,
+		const char *lua, int nkeys, int nargs, const char **args,
+		const size_t *lens, long long *v)
 {
-	if(rep->type == REDIS_REPLY_INTEGER) {
-		*v = rep->integer;
-		return 0;
+	char nk[4], err[256];
+	const char *argv[3 + 6];
+	size_t alens[3 + 6];
+	redisReply *rep = NULL;
+	int i;
+
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVAL";
+	argv[1] = lua;
+	argv[2] = nk;
+	alens[0] = 4;
+	alens[1] = strlen(lua);
+	alens[2] = strlen(nk);
+	for(i = 0; i < nargs; i++) {
+		argv[3 + i] = args[i];
+		alens[3 + i] = lens ? lens[i] : strlen(args[i]);
 	}
-	ts_debug("store %s: %s: %.200s", st->shown, what,
-		 rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected answer");
-	return -1;
+	if(c) {
+		if(conn_cmd(c, 3 + nargs, argv, alens, ts_now_ms() + st->timeout_ms,
+			    &rep, err, sizeof(err))) {
+			ts_debug("store %s: %s: %s", st->shown, what, err);
+			return -1;
+		}
+		if(rep->type != REDIS_REPLY_INTEGER) {
+			ts_debug("store %s: %s: %.200s", st->shown, what,
+				 rep->type == REDIS_REPLY_ERROR ? rep->str :
+				 "an unexpected answer");
+			freeReplyObject(rep);
+			return -1;
+		}
+	}
+	else {
+		if(call(st, 3 + nargs, argv, alens, &rep) != TS_STORE_OK)
+			return -1;
+		if(rep->type != REDIS_REPLY_INTEGER) {
+			refused(st, what, rep);
+			return -1;
+		}
+	}
+	*v = rep->integer;
+	freeReplyObject(rep);
+	return 0;
 }
 
 static int r_put(void *state, const char *name, uint64_t gen,
@@ -827,11 +887,9 @@ static int r_put(void *state, const char *name, uint64_t gen,
 {
 	struct rstate *st = state;
 	char ekey[192], lkey[192], owner[33], g[8], ttl[24];
-	const char *argv[9];
-	size_t lens[9];
-	redisReply *rep;
+	const char *args[6] = { ekey, lkey, owner, g, (const char *)in->p, ttl };
+	size_t lens[6];
 	long long v;
-	int rc;
 
 	key_of(st, 'e', name, ekey, sizeof(ekey));
 	key_of(st, 'l', name, lkey, sizeof(lkey));
@@ -839,96 +897,43 @@ static int r_put(void *state, const char *name, uint64_t gen,
 	snprintf(owner, sizeof(owner), "%s", our_owner(st, lkey));
 	pthread_mutex_unlock(&st->lock);
 	snprintf(ttl, sizeof(ttl), "%ld", (ttl_s > 0 ? ttl_s : 86400) * 1000L);
-	argv[0] = "EVAL";
-	argv[1] = put_lua;
-	argv[2] = "2";
-	argv[3] = ekey;
-	argv[4] = lkey;
-	argv[5] = owner;
-	argv[6] = g;
-	argv[7] = (const char *)in->p;
-	argv[8] = ttl;
-	lens[0] = 4;
-	lens[1] = sizeof(put_lua) - 1;
-	lens[2] = 1;
-	lens[3] = strlen(ekey);
-	lens[4] = strlen(lkey);
-	lens[5] = strlen(owner);
-	lens[6] = gen_bytes(gen, g);
-	lens[7] = in->len;
-	lens[8] = strlen(ttl);
-	if(call(st, 9, argv, lens, &rep) != TS_STORE_OK)
+	lens[0] = strlen(ekey);
+	lens[1] = strlen(lkey);
+	lens[2] = strlen(owner);
+	lens[3] = gen_bytes(gen, g);
+	lens[4] = in->len;
+	lens[5] = strlen(ttl);
+	if(eval(st, NULL, "writing an entry", put_lua, 2, 6, args, lens, &v))
 		return TS_STORE_FAIL;
-	rc = script_int(st, "writing an entry", rep, &v) ? TS_STORE_FAIL :
-	     v == 1 ? TS_STORE_OK : TS_STORE_CONFLICT;
-	freeReplyObject(rep);
-	return rc;
+	return v == 1 ? TS_STORE_OK : TS_STORE_CONFLICT;
 }
 
 static int r_remove(void *state, const char *name, uint64_t gen)
 {
 	struct rstate *st = state;
 	char ekey[192], g[8];
-	const char *argv[5];
-	size_t lens[5];
-	redisReply *rep;
+	const char *args[2] = { ekey, g };
+	size_t lens[2];
 	long long v;
-	int rc;
 
 	key_of(st, 'e', name, ekey, sizeof(ekey));
-	argv[0] = "EVAL";
-	argv[1] = remove_lua;
-	argv[2] = "1";
-	argv[3] = ekey;
-	argv[4] = g;
-	lens[0] = 4;
-	lens[1] = sizeof(remove_lua) - 1;
-	lens[2] = 1;
-	lens[3] = strlen(ekey);
-	lens[4] = gen_bytes(gen, g);
-	if(call(st, 5, argv, lens, &rep) != TS_STORE_OK)
+	lens[0] = strlen(ekey);
+	lens[1] = gen_bytes(gen, g);
+	if(eval(st, NULL, "removing an entry", remove_lua, 1, 2, args, lens, &v))
 		return TS_STORE_FAIL;
-	rc = script_int(st, "removing an entry", rep, &v) ? TS_STORE_FAIL :
-	     v == 1 ? TS_STORE_OK : TS_STORE_CONFLICT;
-	freeReplyObject(rep);
-	return rc;
+	return v == 1 ? TS_STORE_OK : TS_STORE_CONFLICT;
 }
 
-/* Runs a lease script (renew or release) on connection c. */
+/* Runs a lease script (renew or release) on c, or the store's connection. */
 static int lease_script(struct rstate *st, struct rconn *c, const char *lua,
 			const struct ts_lease *l, long long *v)
 {
-	char hold[24], err[256];
-	const char *argv[6];
-	size_t lens[6];
-	redisReply *rep = NULL;
-	int rc;
+	char hold[24];
+	const char *args[3] = { l->key, l->owner, hold };
 
 	snprintf(hold, sizeof(hold), "%ld", l->hold_ms);
-	argv[0] = "EVAL";
-	argv[1] = lua;
-	argv[2] = "1";
-	argv[3] = l->key;
-	argv[4] = l->owner;
-	argv[5] = hold;
-	lens[0] = 4;
-	lens[1] = strlen(lua);
-	lens[2] = 1;
-	lens[3] = strlen(l->key);
-	lens[4] = strlen(l->owner);
-	lens[5] = strlen(hold);
-	if(c) {
-		if(conn_cmd(c, 6, argv, lens, ts_now_ms() + st->timeout_ms, &rep,
-			    err, sizeof(err))) {
-			ts_debug("store %s: renewing a lease: %s", st->shown, err);
-			return -1;
-		}
-	}
-	else if(call(st, 6, argv, lens, &rep) != TS_STORE_OK)
-		return -1;
-	rc = script_int(st, "a lease", rep, v);
-	freeReplyObject(rep);
-	return rc;
+	return eval(st, c, c ? "renewing a lease" : "giving a lease back", lua, 1,
+		    3, args, NULL, v);
 }
 
 /* Renews l every third of its hold until told to stop, on a connection
@@ -964,7 +969,7 @@ static void *renewer(void *arg)
 			char err[256];
 
 			open = !connect_store(st, &c, ts_now_ms() + st->timeout_ms,
-					      err, sizeof(err));
+					      NULL, 0, err, sizeof(err));
 			if(!open)
 				ts_debug("store %s: renewing a lease: %s", st->shown,
 					 err);
@@ -984,21 +989,17 @@ static void *renewer(void *arg)
 	return NULL;
 }
 
-static void new_owner(char out[33])
+/* A lease owner no other holder has: 16 random bytes in hex. 0, or -1. */
+static int new_owner(char out[33])
 {
 	unsigned char r[16];
 	size_t i;
 
-	if(getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		/* never the same as another's: time, pid and address */
-		uint64_t t = (uint64_t)ts_now_ms() ^ ((uint64_t)getpid() << 32);
-
-		memcpy(r, &t, 8);
-		t = (uint64_t)(uintptr_t)out ^ (uint64_t)time(NULL);
-		memcpy(r + 8, &t, 8);
-	}
+	if(ts_seal_random(r, sizeof(r)))
+		return -1;
 	for(i = 0; i < sizeof(r); i++)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return 0;
 }
 
 static int r_lease(void *state, const char *name, long wait_ms, long hold_ms,
@@ -1014,10 +1015,13 @@ static int r_lease(void *state, const char *name, long wait_ms, long hold_ms,
 
 	if(!l)
 		return TS_STORE_FAIL;
+	if(new_owner(l->owner)) {
+		free(l);
+		return TS_STORE_FAIL;
+	}
 	l->st = st;
 	l->hold_ms = hold_ms > 0 ? hold_ms : 16000;
 	key_of(st, 'l', name, l->key, sizeof(l->key));
-	new_owner(l->owner);
 	snprintf(px, sizeof(px), "%ld", l->hold_ms);
 	argv[0] = "SET";
 	argv[1] = l->key;
@@ -1036,9 +1040,13 @@ static int r_lease(void *state, const char *name, long wait_ms, long hold_ms,
 			free(l);
 			return TS_STORE_FAIL;
 		}
+		if(rep->type == REDIS_REPLY_ERROR) {
+			/* nobody holds it: it cannot be taken at all */
+			refused(st, "taking a lease", rep);
+			free(l);
+			return TS_STORE_FAIL;
+		}
 		got = rep->type == REDIS_REPLY_STATUS;
-		if(rep->type == REDIS_REPLY_ERROR)
-			ts_debug("store %s: SET refused: %.200s", st->shown, rep->str);
 		freeReplyObject(rep);
 		if(got)
 			break;
@@ -1099,11 +1107,6 @@ static void r_release(void *state, struct ts_lease **lp)
 	pthread_cond_destroy(&l->cv);
 	ts_wipe(l->owner, sizeof(l->owner));
 	free(l);
-}
-
-static void r_fork_child(void *state)
-{
-	/* fork_child above does it for every state at once */
 }
 
 static const char *r_where(void *state)
@@ -1210,7 +1213,10 @@ static int r_check(void *state, ts_store_say_fn *say, void *ctx)
 		{ "DEL", 2, { "DEL", key } },
 	};
 
-	new_owner(owner);
+	if(new_owner(owner)) {
+		say(ctx, 1, "no random bytes for a probe key");
+		return TS_STORE_FAIL;
+	}
 	key_of(st, 'c', owner, key, sizeof(key));
 	for(i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
 		int j;
@@ -1317,7 +1323,7 @@ const struct ts_store_backend ts_store_redis = {
 	.remove = r_remove,
 	.lease = r_lease,
 	.release = r_release,
-	.fork_child = r_fork_child,
+	.fork_child = NULL,	/* fork_child above, for every state at once */
 	.where = r_where,
 	.put_note = r_put_note,
 	.get_note = r_get_note,
