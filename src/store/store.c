@@ -281,15 +281,15 @@ static void fleet_fp(const struct ts_fleet_cfg *c, unsigned char out[32])
 	char t[32];
 
 	snprintf(t, sizeof(t), "%ld", c->timeout_ms);
+	/* each string with its NUL, so that no two lists read alike */
 	ts_buf_add(&b, c->url, strlen(c->url) + 1);
-	ts_buf_add(&b, c->password ? c->password : "", c->password ?
-		   strlen(c->password) + 1 : 0);
-	ts_buf_add(&b, "\0", 1);
+	ts_buf_add(&b, c->password ? c->password : "",
+		   strlen(c->password ? c->password : "") + 1);
 	ts_buf_add(&b, c->key, 32);
-	ts_buf_add(&b, c->prefix ? c->prefix : "", (c->prefix ?
-		   strlen(c->prefix) : 0) + 1);
-	ts_buf_add(&b, c->ca_file ? c->ca_file : "", (c->ca_file ?
-		   strlen(c->ca_file) : 0) + 1);
+	ts_buf_add(&b, c->prefix ? c->prefix : "",
+		   strlen(c->prefix ? c->prefix : "") + 1);
+	ts_buf_add(&b, c->ca_file ? c->ca_file : "",
+		   strlen(c->ca_file ? c->ca_file : "") + 1);
 	ts_buf_adds(&b, t);
 	ts_seal_digest(b.p, b.len, out);
 	ts_wipe(b.p, b.len);
@@ -325,11 +325,6 @@ struct ts_store *ts_store_fleet(const struct ts_fleet_cfg *cfg, char *err,
 out:
 	pthread_mutex_unlock(&fleets_lock);
 	return st;
-}
-
-int ts_store_shared(const struct ts_store *st)
-{
-	return st && st->be == &ts_store_redis;
 }
 
 int ts_store_note(const struct ts_store_ref *r, const char *msg, long ttl_ms)

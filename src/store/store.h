@@ -234,8 +234,6 @@ int ts_store_redis_check_url(const char *url, char *err, size_t errlen);
 /* Reads a fleet key: 64 hex digits, an optional trailing newline.
    Returns 0, or -1. */
 int ts_store_key_parse(const char *text, unsigned char key[32]);
-/* Non-zero for a store other machines share. */
-int ts_store_shared(const struct ts_store *st);
 
 /* Remembers msg (a refused login's reason) beside r's entry for ttl_ms,
    sealed. TS_STORE_OK or TS_STORE_FAIL (no notes in this store). */
