@@ -918,35 +918,36 @@ use_old:
 	return ts_engine_token(p, req, force, tok, len, errbuf, errlen);
 }
 
-/* The fleet's part of forget: its entry goes only while it still holds
-   the refused token, at the generation read; a newer token another
-   machine wrote stays, and the replay adopts it. */
-static void forget_shared(struct ts_profile *p, const char *tok, size_t len,
-			  int *was)
+/* r's entry goes only while it still holds tok, at the generation read:
+   the compare-and-set keeps a replacement written meanwhile (by another
+   process, or machine), which the replay then adopts. *gen is the slot's
+   last seen generation there. Returns 1 when it went. */
+static int drop_refused(struct ts_profile *p, const struct ts_store_ref *r,
+			uint64_t *gen, const char *tok, size_t len)
 {
 	struct ts_slot *s = p->slot;
-	const struct ts_store_ref *fr = fleet(p, NULL, 0);
 	struct ts_store_entry e;
+	int gone = 0;
 
-	if(!fr || ts_store_get(fr, &e) != TS_STORE_OK)
-		return;
+	if(!r || ts_store_get(r, &e) != TS_STORE_OK)
+		return 0;
 	if(e.token_len == len && !memcmp(e.token, tok, len) &&
-	   ts_store_remove(fr, e.gen) == TS_STORE_OK) {
-		*was = 1;
+	   ts_store_remove(r, e.gen) == TS_STORE_OK) {
+		gone = 1;
 		pthread_mutex_lock(&s->lock);
-		if(s->fgen == e.gen)
-			s->fgen = 0;
+		if(*gen == e.gen)
+			*gen = 0;
 		pthread_mutex_unlock(&s->lock);
 	}
 	ts_store_entry_clear(&e);
+	return gone;
 }
 
-/* Forgets tok here and in the store, where it is still the current token.
-   Returns 1 when it was current anywhere. */
+/* Forgets tok here and in the stores, where it is still the current
+   token. Returns 1 when it was current anywhere. */
 static int forget(struct ts_profile *p, const char *tok, size_t len)
 {
 	struct ts_slot *s = p->slot;
-	struct ts_store_entry e;
 	int was = 0;
 
 	if(!s || !p->prov || (p->prov->p->flags & TOKENSHIM_PROVIDER_NOCACHE))
@@ -972,22 +973,8 @@ static int forget(struct ts_profile *p, const char *tok, size_t len)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	/* the entry goes only while it still holds the refused token: the
-	   compare-and-set keeps a replacement written meanwhile */
-	if(ts_store_get(lref(p), &e) != TS_STORE_OK) {
-		forget_shared(p, tok, len, &was);
-		return was;
-	}
-	if(e.token_len == len && !memcmp(e.token, tok, len) &&
-	   ts_store_remove(lref(p), e.gen) == TS_STORE_OK) {
-		was = 1;
-		pthread_mutex_lock(&s->lock);
-		if(s->gen == e.gen)
-			s->gen = 0;
-		pthread_mutex_unlock(&s->lock);
-	}
-	ts_store_entry_clear(&e);
-	forget_shared(p, tok, len, &was);
+	was |= drop_refused(p, lref(p), &s->gen, tok, len);
+	was |= drop_refused(p, fleet(p, NULL, 0), &s->fgen, tok, len);
 	return was;
 }
 
@@ -1120,8 +1107,7 @@ enum ts_result ts_engine_logout(struct ts_profile *p, int *held, char *errbuf,
 	if(!s || !p->prov)
 		return TS_OK;
 	adopt(p);
-	if(!s->tok.token)
-		fleet_adopt(p, NULL);
+	fleet_adopt(p, NULL);	/* another machine's token, to release */
 	/* whatever the stores hold goes, whoever wrote it: the local
 	   cache, and the fleet's, for every machine */
 	*held = 0;
