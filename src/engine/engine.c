@@ -159,26 +159,15 @@ static const struct ts_store_ref *lref(struct ts_profile *p)
 static int read_secret(const struct ts_profile *p, const char *key, char **out,
 		       char *err, size_t errlen)
 {
-	static const char *const sfx[] = { "", "_env", "_file", "_cmd" };
-	static const enum ts_secret_src src[] = { TS_SECRET_LITERAL,
-		TS_SECRET_ENV, TS_SECRET_FILE, TS_SECRET_CMD };
-	char name[64], why[256];
-	int i;
+	char name[96], why[256];
+	enum ts_secret_src src;
+	const char *v = ts_secret_find(key, ts_profile_setting, p, &src, name,
+				       sizeof(name));
 
 	*out = NULL;
-	for(i = 0; i < 4; i++) {
-		const struct ts_kv *kv;
-
-		snprintf(name, sizeof(name), "%s%s", key, sfx[i]);
-		kv = ts_profile_kv(p, name);
-		if(!kv)
-			continue;
-		if(ts_secret_read(src[i], kv->value, p->timeout_ms, out, why,
-				  sizeof(why))) {
-			snprintf(err, errlen, "%s: %s", name, why);
-			return -1;
-		}
-		return 0;
+	if(v && ts_secret_read(src, v, p->timeout_ms, out, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", name, why);
+		return -1;
 	}
 	return 0;
 }

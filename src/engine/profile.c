@@ -12,6 +12,7 @@
 
 #include "engine/profile.h"
 #include "provider/provider.h"
+#include "provider/secret.h"
 #include "store/store.h"
 #include "util/str.h"
 
@@ -298,19 +299,19 @@ static int has_scheme(const char *url)
 	return h && *h && *h != '/';
 }
 
+const char *ts_profile_setting(const void *p, const char *key)
+{
+	const struct ts_kv *kv = ts_profile_kv(p, key);
+
+	return kv ? kv->value : NULL;
+}
+
 /* Non-zero when the secret key (X, X_env, X_file or X_cmd) is set. */
 static int has_secret(const struct ts_profile *p, const char *key)
 {
-	static const char *const suffixes[] = { "", "_env", "_file", "_cmd" };
-	char name[64];
-	size_t i;
+	enum ts_secret_src src;
 
-	for(i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "%s%s", key, suffixes[i]);
-		if(ts_profile_kv(p, name))
-			return 1;
-	}
-	return 0;
+	return ts_secret_find(key, ts_profile_setting, p, &src, NULL, 0) != NULL;
 }
 
 /* Non-zero when [defaults]' key must not be merged into p: p sets the

@@ -75,6 +75,9 @@ void ts_config_free(struct ts_config *cfg);
 
 /* The value of key in a profile, or NULL. */
 const struct ts_kv *ts_profile_kv(const struct ts_profile *p, const char *key);
+/* The same, as the text alone (p is a struct ts_profile: the shape a
+   secret lookup, ts_secret_find, takes). */
+const char *ts_profile_setting(const void *p, const char *key);
 /* The profile named name, or NULL. */
 struct ts_profile *ts_config_profile(const struct ts_config *cfg,
 				     const char *name);

@@ -63,6 +63,30 @@ static int read_file(const char *path, char **out, char *errbuf,
 	return 0;
 }
 
+const char *ts_secret_find(const char *key, ts_setting_fn *get, const void *ctx,
+			   enum ts_secret_src *src, char *name, size_t namelen)
+{
+	static const char *const suffixes[] = TS_SECRET_SUFFIXES;
+	static const enum ts_secret_src srcs[] = { TS_SECRET_ENV, TS_SECRET_FILE,
+						   TS_SECRET_CMD };
+	char n[96];
+	size_t i;
+
+	for(i = 0; i <= sizeof(srcs) / sizeof(srcs[0]); i++) {
+		const char *v;
+
+		snprintf(n, sizeof(n), "%s%s", key, i ? suffixes[i - 1] : "");
+		v = get(ctx, n);
+		if(!v)
+			continue;
+		*src = i ? srcs[i - 1] : TS_SECRET_LITERAL;
+		if(name)
+			snprintf(name, namelen, "%s", n);
+		return v;
+	}
+	return NULL;
+}
+
 int ts_secret_read(enum ts_secret_src src, const char *spec, long timeout_ms,
 		   char **out, char *errbuf, size_t errlen)
 {

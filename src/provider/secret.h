@@ -13,6 +13,14 @@
 enum ts_secret_src { TS_SECRET_LITERAL, TS_SECRET_ENV, TS_SECRET_FILE,
 		     TS_SECRET_CMD };
 
+/* Looks for the secret key as a login does: X (literal), then X_env,
+   X_file, X_cmd. get(ctx, name) is a setting's value, or NULL. Returns
+   the first value set, with its source in *src and the setting's name in
+   name (namelen bytes, NULL: not wanted); NULL when none is set. */
+typedef const char *ts_setting_fn(const void *ctx, const char *name);
+const char *ts_secret_find(const char *key, ts_setting_fn *get, const void *ctx,
+			   enum ts_secret_src *src, char *name, size_t namelen);
+
 /* Resolves one source. On success returns 0 and a malloc'ed secret in *out
    (free with ts_free_secret). On failure returns -1 and writes a message
    naming the source, never its content, into errbuf. timeout_ms bounds a

@@ -61,30 +61,21 @@ static long time_left(tokenshim_ctx *ctx)
 	return ctx->deadline_ms ? ctx->deadline_ms - ts_now_ms() : ctx->timeout_ms;
 }
 
+static const char *own_setting(const void *ctx, const char *name)
+{
+	return own((tokenshim_ctx *)ctx, name);
+}
+
 static int svc_secret(tokenshim_ctx *ctx, const char *key, char **out,
 		      char *errbuf)
 {
-	/* the literal first, then the suffixes in TS_SECRET_SUFFIXES order */
-	static const char *const suffixes[] = TS_SECRET_SUFFIXES;
-	static const enum ts_secret_src srcs[] = { TS_SECRET_ENV, TS_SECRET_FILE,
-						   TS_SECRET_CMD };
 	const struct tokenshim_key *k;
-	size_t i;
+	enum ts_secret_src src;
+	const char *v = ts_secret_find(key, own_setting, ctx, &src, NULL, 0);
 
-	for(i = 0; i <= sizeof(srcs) / sizeof(srcs[0]); i++) {
-		char name[96];
-		const char *v;
-
-		snprintf(name, sizeof(name), "%s%s", key, i ? suffixes[i - 1] : "");
-		v = own(ctx, name);
-		if(!v)
-			continue;
-		if(ts_secret_read(i ? srcs[i - 1] : TS_SECRET_LITERAL, v,
-				  time_left(ctx), out, errbuf,
-				  TOKENSHIM_ERRBUF_SIZE))
-			return -1;
-		return 0;
-	}
+	if(v)
+		return ts_secret_read(src, v, time_left(ctx), out, errbuf,
+				      TOKENSHIM_ERRBUF_SIZE) ? -1 : 0;
 	k = ctx->mod ? ts_provider_key(ctx->mod, key) : NULL;
 	if(k && k->def) {
 		*out = strdup(k->def);
